@@ -1,0 +1,105 @@
+"""Bytes to the decoded text the parser reads: encoding, HTML, line endings, NFC."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import warnings
+from dataclasses import dataclass
+from typing import Literal
+
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
+from charset_normalizer import from_bytes
+
+SourceFormat = Literal["text", "html", "binary", "empty"]
+
+# Elements whose boundaries are line breaks when a page is turned into text.
+BLOCK_TAGS = (
+    "p", "div", "section", "article", "header", "footer", "aside", "main", "nav",
+    "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "blockquote", "pre",
+    "table", "tr", "form", "figure", "figcaption", "dl", "dt", "dd", "hr",
+)
+DROP_TAGS = ("script", "style", "noscript", "template", "head", "iframe", "svg")
+
+_HTML_DOC = re.compile(r"^\s*(?:<!doctype html|<html[\s>]|<head[\s>]|<body[\s>])", re.I)
+_HTML_REMNANT = re.compile(r"&(?:[a-zA-Z]{2,8}|#\d{2,6}|#x[0-9a-fA-F]{2,6});|<(?:br|p|/p|div|/div|span|/span|b|/b|i|/i|em|/em|strong|/strong|a\s[^>]*|/a)\s*/?>", re.I)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_MANY_BLANKS = re.compile(r"\n{3,}")
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """A dump's decoded text and how it was obtained."""
+
+    text: str
+    encoding: str | None
+    source_format: SourceFormat
+
+
+def detect_encoding(data: bytes) -> tuple[str, str] | None:
+    """Decode bytes: UTF-8 (with or without BOM) first, else charset-normalizer's best guess."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    best = from_bytes(data, cp_isolation=["cp1252", "latin_1", "iso8859_15", "utf_16", "mac_roman"]).best()
+    if best is None:
+        return None
+    return str(best), best.encoding
+
+
+def looks_binary(data: bytes) -> bool:
+    """True for bytes that are not text: NUL bytes or many control characters."""
+    sample = data[:8192]
+    if b"\x00" in sample and not (sample.startswith((b"\xff\xfe", b"\xfe\xff"))):
+        return True
+    controls = sum(1 for b in sample if b < 9 or 13 < b < 32 or b == 127)
+    return controls > max(8, len(sample) // 20)
+
+
+def html_to_text(markup: str, *, document: bool) -> str:
+    """Turn HTML (a page, or text with remnants) into lines and blank-line paragraphs."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+        soup = BeautifulSoup(markup, "lxml")
+    for tag in soup.find_all(DROP_TAGS):
+        tag.decompose()
+    for br in soup.find_all("br"):
+        br.replace_with("\n")
+    if document:
+        for tag in soup.find_all(BLOCK_TAGS):
+            tag.insert_before("\n\n")
+            tag.insert_after("\n\n")
+    text = soup.get_text()
+    if document:
+        lines = [line.strip() for line in text.split("\n")]
+        text = _MANY_BLANKS.sub("\n\n", "\n".join(lines)).strip("\n") + "\n"
+    return text
+
+
+def normalise_text(text: str) -> str:
+    """Line endings to \\n, NFC, non-breaking spaces to spaces, control characters out."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = unicodedata.normalize("NFC", text)
+    text = text.replace("\u00a0", " ").replace("\u202f", " ").replace("\ufeff", "")
+    return _CONTROL.sub("", text)
+
+
+def decode_dump(data: bytes, *, filename: str = "") -> Decoded:
+    """Decode a dump's bytes into the parser's text; never raises on bad input."""
+    if not data.strip():
+        return Decoded("", None, "empty")
+    if looks_binary(data):
+        return Decoded("", None, "binary")
+    decoded = detect_encoding(data)
+    if decoded is None:
+        return Decoded("", None, "binary")
+    text, encoding = decoded
+    is_page = filename.lower().endswith((".html", ".htm")) or bool(_HTML_DOC.match(text[:2000]))
+    if is_page:
+        return Decoded(normalise_text(html_to_text(text, document=True)), encoding, "html")
+    if _HTML_REMNANT.search(text):
+        text = html_to_text(text, document=False)
+    return Decoded(normalise_text(text), encoding, "text")

@@ -1,0 +1,57 @@
+"""File-system side of reading dumps: discovery and raw bytes (the parser does no I/O)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+DUMP_SUFFIXES = (".txt", ".text", ".html", ".htm")
+
+
+@dataclass(frozen=True)
+class DumpFile:
+    """One dump file as read from disk: its bytes and where it came from."""
+
+    path: str  # relative to the raw root, with forward slashes
+    data: bytes
+    sha256: str
+    size: int
+    site_hint: str | None  # from the folder when raw/ is organised by site (raw/vk.se/...)
+
+
+def discover_dumps(raw_dir: Path) -> list[Path]:
+    """All dump files below raw_dir, sorted by relative path; hidden files are skipped."""
+    raw_dir = Path(raw_dir)
+    if not raw_dir.is_dir():
+        raise FileNotFoundError(f"raw directory not found: {raw_dir}")
+    found = [
+        p
+        for p in raw_dir.rglob("*")
+        if p.is_file()
+        and p.suffix.lower() in DUMP_SUFFIXES
+        and not any(part.startswith(".") for part in p.relative_to(raw_dir).parts)
+    ]
+    return sorted(found, key=lambda p: p.relative_to(raw_dir).as_posix())
+
+
+def site_hint_for(rel_path: str) -> str | None:
+    """The site named by the first folder of a relative path, when it looks like a domain."""
+    parts = rel_path.split("/")
+    if len(parts) > 1 and "." in parts[0] and " " not in parts[0]:
+        return parts[0].lower()
+    return None
+
+
+def read_dump(path: Path, raw_root: Path | None = None) -> DumpFile:
+    """Read one dump's bytes and compute its identity (sha256 of the bytes)."""
+    path = Path(path)
+    data = path.read_bytes()
+    rel = path.relative_to(raw_root).as_posix() if raw_root is not None else path.name
+    return DumpFile(
+        path=rel,
+        data=data,
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        site_hint=site_hint_for(rel),
+    )

@@ -1,0 +1,125 @@
+"""Typed records the parser emits: the contract for every later stage.
+
+Offsets are character offsets (Python ``str`` indices, end exclusive) into the
+*decoded text* of a dump: the bytes decoded with the detected encoding, BOM
+removed, line endings turned into ``\\n``, HTML turned into text, Unicode
+normalised to NFC and non-breaking spaces turned into plain spaces.  The
+decoded text is returned with every parse (``ParseResult.text``) so that
+``text[start:end]`` always shows what a record came from.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+PARSER_VERSION = "1.0.0"
+
+
+class PageKind(StrEnum):
+    """What kind of page a dump holds."""
+
+    LISTING = "listing"  # VK blog platform: many posts with bylines
+    SINGLE = "single"  # VK blog platform: one post, maybe with its comment thread
+    ARTICLE = "article"  # any other site: one title and body
+    UNKNOWN = "unknown"  # nothing recognisable (empty, binary, no structure)
+
+
+class LineRole(StrEnum):
+    """What a non-blank line of the decoded text was used for."""
+
+    TITLE = "title"
+    BYLINE = "byline"
+    BODY = "body"
+    COMMENT_LABEL = "comment_label"  # "6 kommentarer", "Bli först att kommentera"
+    COMMENT_AUTHOR = "comment_author"
+    COMMENT_BODY = "comment_body"
+    CHROME = "chrome"  # recognised site chrome, headers, boilerplate
+    REJECT = "reject"
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    start_offset: int = Field(ge=0, description="first character in the decoded text")
+    end_offset: int = Field(ge=0, description="one past the last character")
+
+
+class Post(_Record):
+    """A blog post or a news article."""
+
+    type: Literal["post"] = "post"
+    post_id: str = Field(description="stable id: site + normalised title, never the file or position")
+    title: str
+    body: str = Field(description="paragraphs separated by blank lines, chrome removed")
+    byline_author: str | None = None
+    byline_date: str | None = None
+    comment_count_declared: int | None = Field(
+        default=None, description="what the page's comment label says; null when it has none"
+    )
+    reactions: int | None = None
+    page_kind: PageKind
+    site: str | None = None
+    position: int = Field(ge=1, description="1-based position of the post on its page")
+    truncated: bool = Field(default=False, description="the dump ends inside this post")
+
+
+class Comment(_Record):
+    """One comment of a thread on a single-post page."""
+
+    type: Literal["comment"] = "comment"
+    comment_id: str
+    post_id: str
+    parent_id: str | None = None
+    depth: int = Field(ge=0, description="0 for top-level comments")
+    position: int = Field(ge=1, description="1-based order in the thread as shown")
+    author: str
+    is_post_author: bool = False
+    body: str
+    truncated: bool = False
+
+
+class Reject(_Record):
+    """Input the parser could not place, kept with its reason."""
+
+    type: Literal["reject"] = "reject"
+    reason: str = Field(description="machine-readable reason code, see blogetl.patterns.REJECT_REASONS")
+    detail: str = ""
+    text: str
+
+
+Record = Annotated[Post | Comment | Reject, Field(discriminator="type")]
+
+
+class LineUse(BaseModel):
+    """How one non-blank line of the decoded text was accounted for."""
+
+    model_config = ConfigDict(frozen=True)
+
+    line_no: int  # 0-based
+    start_offset: int
+    end_offset: int
+    role: LineRole
+    note: str = ""  # for chrome: which chrome; for rejects: the reason
+
+
+class ParseResult(BaseModel):
+    """Everything the parser learned from one dump."""
+
+    text: str = Field(description="the decoded text all offsets refer to")
+    encoding: str | None = None
+    source_format: Literal["text", "html", "binary", "empty"] = "text"
+    page_kind: PageKind
+    site: str | None = None
+    posts: list[Post] = Field(default_factory=list)
+    comments: list[Comment] = Field(default_factory=list)
+    rejects: list[Reject] = Field(default_factory=list)
+    lines: list[LineUse] = Field(default_factory=list)
+    parser_version: str = PARSER_VERSION
+
+    @property
+    def records(self) -> list[Post | Comment | Reject]:
+        """All records in page order: posts, then comments, then rejects."""
+        return [*self.posts, *self.comments, *self.rejects]

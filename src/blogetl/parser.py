@@ -1,0 +1,512 @@
+"""Pure parser: decoded dump text in, typed posts, comments and rejects out (no I/O).
+
+>>> r = parse_text("Rubrik\\n\\nAv , , 1 kommentar 4\\n\\nBrödtext.\\n\\nArkiv\\nRSS Nytt från vk.se\\n")
+>>> [(p.title, p.comment_count_declared, p.reactions, p.body) for p in r.posts]
+[('Rubrik', 1, 4, 'Brödtext.')]
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from blogetl import patterns as pt
+from blogetl.decode import decode_dump, normalise_text
+from blogetl.ids import normalise_key, post_id_for, stable_id
+from blogetl.models import Comment, LineRole, LineUse, PageKind, ParseResult, Post, Reject
+
+_WS = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of the decoded text with its position."""
+
+    no: int
+    start: int
+    end: int
+    raw: str
+
+    @property
+    def text(self) -> str:
+        """The line without surrounding whitespace."""
+        return self.raw.strip()
+
+    @property
+    def indent(self) -> int:
+        """Number of leading whitespace characters."""
+        return len(self.raw) - len(self.raw.lstrip())
+
+
+@dataclass
+class Ledger:
+    """Records what every non-blank line was used for; each line exactly once."""
+
+    uses: dict[int, LineUse] = field(default_factory=dict)
+    rejects: list[Reject] = field(default_factory=list)
+
+    def mark(self, line: Line, role: LineRole, note: str = "") -> None:
+        """Account for a line; a line is never accounted for twice."""
+        if line.no in self.uses:
+            raise AssertionError(f"line {line.no} accounted for twice")
+        self.uses[line.no] = LineUse(
+            line_no=line.no, start_offset=line.start, end_offset=line.end, role=role, note=note
+        )
+
+    def reject(self, lines: Sequence[Line], reason: str, detail: str = "") -> None:
+        """Reject a run of lines as one reject record."""
+        if not lines:
+            return
+        for line in lines:
+            self.mark(line, LineRole.REJECT, reason)
+        self.rejects.append(
+            Reject(
+                reason=reason,
+                detail=detail or pt.REJECT_REASONS.get(reason, ""),
+                text="\n".join(line.text for line in lines),
+                start_offset=lines[0].start,
+                end_offset=lines[-1].end,
+            )
+        )
+
+
+@dataclass
+class _Thread:
+    """Building state of one comment while its thread is read."""
+
+    author_line: Line
+    author: str
+    is_post_author: bool
+    depth: int
+    parent: _Thread | None
+    lines: list[Line] = field(default_factory=list)
+    comment_id: str = ""
+
+
+# --- lines -----------------------------------------------------------------------------
+
+
+def split_lines(text: str) -> list[Line]:
+    """Split text into lines with their character offsets (newline excluded)."""
+    lines: list[Line] = []
+    pos = 0
+    for no, raw in enumerate(text.split("\n")):
+        lines.append(Line(no, pos, pos + len(raw), raw))
+        pos += len(raw) + 1
+    return [line for line in lines if line.text]
+
+
+def chrome_note(text: str) -> str | None:
+    """Which chrome a stripped line is, or None when it is not chrome."""
+    if text in pt.CHROME_LINES:
+        return pt.CHROME_LINES[text]
+    for regex, note in pt.CHROME_REGEXES:
+        if regex.match(text):
+            return note
+    return None
+
+
+def is_title_like(line: Line) -> bool:
+    """A line that can be a post title: not chrome, not a counter, not too long."""
+    t = line.text
+    return (
+        len(t) <= pt.MAX_TITLE_CHARS
+        and chrome_note(t) is None
+        and not pt.BYLINE.match(t)
+        and not pt.COMMENT_LABEL_LINE.match(t)
+    )
+
+
+def join_paragraphs(lines: Iterable[Line]) -> str:
+    """Join lines: adjacent lines with a newline, paragraphs with a blank line."""
+    out: list[str] = []
+    prev: Line | None = None
+    for line in lines:
+        if prev is not None:
+            out.append("\n" if line.no == prev.no + 1 else "\n\n")
+        out.append(_WS.sub(" ", line.text))
+        prev = line
+    return "".join(out)
+
+
+def label_count(label: str) -> int:
+    """The number a comment label declares: 'Bli först att kommentera' is 0."""
+    m = re.match(r"\d+", label)
+    return int(m.group()) if m else 0
+
+
+# --- page kind and site ----------------------------------------------------------------
+
+
+def detect_kind(lines: Sequence[Line]) -> PageKind:
+    """Listing (bylines), single (VK platform chrome or a comment thread) or article."""
+    bylines = sum(1 for line in lines if pt.BYLINE.match(line.text))
+    has_vk = any(line.text in pt.VK_PLATFORM_LINES for line in lines)
+    has_thread = any(pt.THREAD_NUMBERED.match(line.raw) for line in lines) and any(
+        pt.COMMENT_LABEL_LINE.match(line.text) for line in lines
+    )
+    if bylines == 1 and (has_thread or any(line.text in pt.FORM_START for line in lines)):
+        return PageKind.SINGLE
+    if bylines:
+        return PageKind.LISTING
+    if has_vk or has_thread:
+        return PageKind.SINGLE
+    return PageKind.ARTICLE
+
+
+def detect_site(text: str, kind: PageKind, site_hint: str | None) -> str | None:
+    """The site: the folder's hint, else the page's own self-references, else the platform."""
+    if site_hint:
+        return site_hint
+    for regex, site in pt.SITE_MARKERS:
+        if regex.search(text):
+            return site
+    if kind in (PageKind.LISTING, PageKind.SINGLE):
+        return pt.VK_PLATFORM_SITE
+    return None
+
+
+# --- regions ---------------------------------------------------------------------------
+
+
+def split_page_end(lines: Sequence[Line]) -> tuple[list[Line], list[Line]]:
+    """Split at the first closing chrome line ('Arkiv', RSS footer): content, tail."""
+    for i, line in enumerate(lines):
+        if line.text in pt.END_CHROME:
+            return list(lines[:i]), list(lines[i:])
+    return list(lines), []
+
+
+def account_tail(tail: Sequence[Line], ledger: Ledger) -> None:
+    """Closing chrome and anything after it: chrome where recognised, else a reject."""
+    stray: list[Line] = []
+    for line in tail:
+        note = chrome_note(line.text)
+        if note is None:
+            stray.append(line)
+        else:
+            ledger.mark(line, LineRole.CHROME, note)
+    ledger.reject(stray, "text_after_page_end")
+
+
+def account_form(lines: Sequence[Line], ledger: Ledger) -> None:
+    """The comment form after 'Lämna ett svar': boilerplate is chrome, long text a reject."""
+    stray = []
+    for line in lines:
+        note = chrome_note(line.text)
+        if note is None and len(line.text) <= 80:
+            note = "comment form"
+        if note is None:
+            stray.append(line)
+        else:
+            ledger.mark(line, LineRole.CHROME, note)
+    ledger.reject(stray, "text_after_page_end", "text inside the comment form")
+
+
+def account_header(lines: Sequence[Line], ledger: Ledger) -> None:
+    """Lines before the first post: chrome, a short blog-name/tagline header, or rejects."""
+    rest = []
+    for line in lines:
+        note = chrome_note(line.text)
+        if note is not None:
+            ledger.mark(line, LineRole.CHROME, note)
+        else:
+            rest.append(line)
+    if 0 < len(rest) <= 3 and all(len(line.text) <= 160 for line in rest):
+        for line in rest:
+            ledger.mark(line, LineRole.CHROME, "page header")
+    else:
+        ledger.reject(rest, "text_before_first_post")
+
+
+def find_thread_start(region: Sequence[Line]) -> int | None:
+    """Index of the comment-count line that opens a thread or the comment form, if any."""
+    for i, line in enumerate(region):
+        if not pt.COMMENT_LABEL_LINE.match(line.text):
+            continue
+        nxt = region[i + 1] if i + 1 < len(region) else None
+        if nxt is None or nxt.text in pt.FORM_START or pt.THREAD_NUMBERED.match(nxt.raw):
+            return i
+    for i, line in enumerate(region):
+        if line.text in pt.FORM_START:
+            return i
+    return None
+
+
+# --- posts -----------------------------------------------------------------------------
+
+
+@dataclass
+class PostDraft:
+    """What is known of a post before it becomes a record."""
+
+    title_line: Line | None
+    region: list[Line]
+    position: int
+    byline: re.Match[str] | None = None
+    closed: bool = True  # the page went on past this post
+
+
+def take_body(region: Sequence[Line], ledger: Ledger) -> tuple[list[Line], str | None]:
+    """Body lines of a post region; chrome, labels and repeated titles accounted for."""
+    body: list[Line] = []
+    label: str | None = None
+    for line in region:
+        m = pt.COMMENT_LABEL_LINE.match(line.text)
+        note = chrome_note(line.text)
+        if m:
+            ledger.mark(line, LineRole.COMMENT_LABEL, "footer")
+            label = m.group("label")
+        elif note is not None:
+            ledger.mark(line, LineRole.CHROME, note)
+        else:
+            ledger.mark(line, LineRole.BODY)
+            body.append(line)
+    return body, label
+
+
+def build_post(draft: PostDraft, kind: PageKind, site: str | None, ledger: Ledger) -> tuple[Post, list[Comment]]:
+    """Turn a post draft into a Post and its comments."""
+    title = draft.title_line.text if draft.title_line else ""
+    if draft.title_line:
+        ledger.mark(draft.title_line, LineRole.TITLE)
+    region = list(draft.region)
+    while region and draft.title_line and region[0].text == title:
+        ledger.mark(region.pop(0), LineRole.CHROME, "repeated title")
+    declared: int | None = None
+    if draft.byline is not None:
+        declared = label_count(draft.byline.group("label"))
+    cut = find_thread_start(region)
+    thread_lines: list[Line] = []
+    form: list[Line] = []
+    if cut is not None:
+        region, rest = region[:cut], region[cut:]
+        head = rest.pop(0)
+        if head.text in pt.FORM_START:
+            ledger.mark(head, LineRole.CHROME, "comment form")
+            form = rest
+        else:
+            ledger.mark(head, LineRole.COMMENT_LABEL, "thread")
+            declared = label_count(head.text) if declared is None or kind == PageKind.SINGLE else declared
+            form_at = next((i for i, ln in enumerate(rest) if ln.text in pt.FORM_START), None)
+            thread_lines = rest if form_at is None else rest[:form_at]
+            form = [] if form_at is None else rest[form_at:]
+    body_lines, footer = take_body(region, ledger)
+    if declared is None and footer is not None and kind != PageKind.ARTICLE:
+        declared = label_count(footer)
+    closed = draft.closed or bool(form)
+    if form:
+        ledger.mark(form[0], LineRole.CHROME, "comment form")
+        account_form(form[1:], ledger)
+    post_id = post_id_for(site, title)
+    comments = parse_thread(thread_lines, post_id, ledger, closed=closed)
+    post = Post(
+        post_id=post_id,
+        title=title,
+        body=join_paragraphs(body_lines),
+        byline_author=(draft.byline.group("author").strip() or None) if draft.byline else None,
+        byline_date=(draft.byline.group("date").strip() or None) if draft.byline else None,
+        comment_count_declared=declared,
+        reactions=int(draft.byline.group("reactions")) if draft.byline and draft.byline.group("reactions") else None,
+        page_kind=kind,
+        site=site,
+        position=draft.position,
+        start_offset=(draft.title_line or (draft.region[0] if draft.region else Line(0, 0, 0, ""))).start,
+        end_offset=max([ln.end for ln in [*draft.region, *([draft.title_line] if draft.title_line else [])]]),
+        truncated=not closed,
+    )
+    return post, comments
+
+
+def listing_drafts(content: Sequence[Line], ledger: Ledger, closed: bool) -> list[PostDraft]:
+    """Cut a listing page into post drafts at each byline; the title is the line above."""
+    idx = [i for i, line in enumerate(content) if pt.BYLINE.match(line.text)]
+    starts: list[tuple[int, int | None]] = []  # (byline index, title index)
+    for b in idx:
+        t = b - 1
+        ok = t >= 0 and is_title_like(content[t]) and (not starts or t > starts[-1][0])
+        starts.append((b, t if ok else None))
+    first = starts[0][1] if starts[0][1] is not None else starts[0][0]
+    account_header(content[:first], ledger)
+    drafts = []
+    for k, (b, t) in enumerate(starts):
+        end = len(content)
+        if k + 1 < len(starts):
+            nb, nt = starts[k + 1]
+            end = nt if nt is not None else nb
+        ledger.mark(content[b], LineRole.BYLINE)
+        drafts.append(
+            PostDraft(
+                title_line=content[t] if t is not None else None,
+                region=list(content[b + 1 : end]),
+                position=k + 1,
+                byline=pt.BYLINE.match(content[b].text),
+                closed=closed or k + 1 < len(starts),
+            )
+        )
+    return drafts
+
+
+def single_draft(content: Sequence[Line], ledger: Ledger, closed: bool) -> PostDraft | None:
+    """One post: the title is the first non-chrome line (a repeated title marks it too)."""
+    i = 0
+    while i < len(content) and chrome_note(content[i].text) is not None:
+        ledger.mark(content[i], LineRole.CHROME, chrome_note(content[i].text) or "")
+        i += 1
+    if i >= len(content):
+        return None
+    for j in range(i, min(i + 4, len(content) - 1)):
+        if content[j].text == content[j + 1].text and is_title_like(content[j]):
+            account_header(content[i:j], ledger)
+            i = j
+            break
+    if not is_title_like(content[i]):
+        return None
+    byline = None
+    region = list(content[i + 1 :])
+    if region and pt.BYLINE.match(region[0].text):
+        ledger.mark(region[0], LineRole.BYLINE)
+        byline = pt.BYLINE.match(region.pop(0).text)
+    return PostDraft(title_line=content[i], region=region, position=1, byline=byline, closed=closed)
+
+
+# --- comment thread --------------------------------------------------------------------
+
+
+def author_of(text: str) -> tuple[str, bool] | None:
+    """A comment author's name and whether it is the post's author, if the text is a name."""
+    name = pt.POST_AUTHOR_MARK.sub("", text).strip()
+    if not name or len(name) > 60 or len(name.split()) > 6 or name[-1] in ".?!:,;":
+        return None
+    return name, name != text.strip()
+
+
+def thread_author(line: Line, next_top: int, top_indent: int | None) -> tuple[str, bool, bool] | None:
+    """(author, is_post_author, is_top_level) when the line opens a comment."""
+    m = pt.THREAD_NUMBERED.match(line.raw)
+    if m and int(m.group("num")) == next_top and (top_indent is None or line.indent <= top_indent):
+        who = author_of(m.group("author"))
+        return (who[0], who[1], True) if who else None
+    m = pt.THREAD_BULLET.match(line.raw)
+    if m:
+        who = author_of(m.group("author"))
+        return (who[0], who[1], False) if who else None
+    return None
+
+
+def parse_thread(lines: Sequence[Line], post_id: str, ledger: Ledger, *, closed: bool) -> list[Comment]:
+    """Read a comment thread: numbered top-level comments, bullet replies nested by indent."""
+    nodes: list[_Thread] = []
+    stack: list[_Thread] = []
+    orphans: list[Line] = []
+    top_indent: int | None = None
+    for line in lines:
+        note = chrome_note(line.text)
+        opened = thread_author(line, sum(1 for n in nodes if n.depth == 0 and n.parent is None) + 1, top_indent)
+        if opened is not None:
+            author, own, top = opened
+            if top:
+                stack.clear()
+                top_indent = line.indent if top_indent is None else top_indent
+            while stack and stack[-1].author_line.indent >= line.indent:
+                stack.pop()
+            node = _Thread(line, author, own, len(stack), stack[-1] if stack else None)
+            nodes.append(node)
+            stack.append(node)
+            ledger.mark(line, LineRole.COMMENT_AUTHOR)
+        elif note is not None:
+            ledger.mark(line, LineRole.CHROME, note)
+        elif nodes:
+            nodes[-1].lines.append(line)
+            ledger.mark(line, LineRole.COMMENT_BODY)
+        else:
+            orphans.append(line)
+    ledger.reject(orphans, "orphan_comment_text")
+    return to_comments(nodes, post_id, closed=closed)
+
+
+def to_comments(nodes: Sequence[_Thread], post_id: str, *, closed: bool) -> list[Comment]:
+    """Give thread nodes stable ids and turn them into Comment records."""
+    seen: dict[str, int] = {}
+    out = []
+    for pos, node in enumerate(nodes, start=1):
+        body = join_paragraphs(node.lines)
+        parent_id = node.parent.comment_id if node.parent else None
+        key = stable_id("comment", post_id, parent_id, normalise_key(node.author), normalise_key(body))
+        seen[key] = seen.get(key, 0) + 1
+        node.comment_id = stable_id(key, seen[key]) if seen[key] > 1 else key
+        last = node.lines[-1] if node.lines else node.author_line
+        out.append(
+            Comment(
+                comment_id=node.comment_id,
+                post_id=post_id,
+                parent_id=parent_id,
+                depth=node.depth,
+                position=pos,
+                author=node.author,
+                is_post_author=node.is_post_author,
+                body=body,
+                start_offset=node.author_line.start,
+                end_offset=last.end,
+                truncated=not closed and pos == len(nodes),
+            )
+        )
+    return out
+
+
+# --- entry points ----------------------------------------------------------------------
+
+
+def parse_lines(text: str, site_hint: str | None) -> ParseResult:
+    """Parse normalised text into records; the ledger accounts for every line."""
+    lines = split_lines(text)
+    ledger = Ledger()
+    if not lines:
+        ledger.rejects.append(Reject(reason="empty_dump", detail=pt.REJECT_REASONS["empty_dump"], text="", start_offset=0, end_offset=len(text)))
+        return ParseResult(text=text, page_kind=PageKind.UNKNOWN, rejects=ledger.rejects)
+    kind = detect_kind(lines)
+    site = detect_site(text, kind, site_hint)
+    content, tail = split_page_end(lines)
+    closed = bool(tail)
+    if kind == PageKind.LISTING and any(pt.BYLINE.match(ln.text) for ln in content):
+        drafts = listing_drafts(content, ledger, closed)
+    else:
+        draft = single_draft(content, ledger, closed)
+        drafts = [draft] if draft is not None and (kind != PageKind.ARTICLE or len(draft.region) > 0) else []
+        if not drafts:
+            ledger.reject([ln for ln in content if ln.no not in ledger.uses], "no_structure")
+            kind = PageKind.UNKNOWN
+    posts, comments = [], []
+    for draft in drafts:
+        post, post_comments = build_post(draft, kind, site, ledger)
+        posts.append(post)
+        comments.extend(post_comments)
+    account_tail(tail, ledger)
+    return ParseResult(
+        text=text, page_kind=kind, site=site, posts=posts, comments=comments,
+        rejects=sorted(ledger.rejects, key=lambda r: r.start_offset),
+        lines=sorted(ledger.uses.values(), key=lambda u: u.line_no),
+    )
+
+
+def parse_text(text: str, *, site_hint: str | None = None) -> ParseResult:
+    """Parse a dump's text; never raises: a parser failure becomes one reject of the dump."""
+    text = normalise_text(text)
+    try:
+        return parse_lines(text, site_hint)
+    except Exception as exc:  # a bug must not take the batch down; the reject names it
+        reject = Reject(reason="parser_error", detail=f"{type(exc).__name__}: {exc}", text=text, start_offset=0, end_offset=len(text))
+        return ParseResult(text=text, page_kind=PageKind.UNKNOWN, site=site_hint, rejects=[reject])
+
+
+def parse_bytes(data: bytes, *, filename: str = "", site_hint: str | None = None) -> ParseResult:
+    """Decode a dump's bytes (encoding, HTML) and parse it."""
+    decoded = decode_dump(data, filename=filename)
+    if decoded.source_format in ("empty", "binary"):
+        reason = "empty_dump" if decoded.source_format == "empty" else "binary_dump"
+        preview = "" if reason == "binary_dump" else data.decode("latin-1")[:200]
+        reject = Reject(reason=reason, detail=f"{pt.REJECT_REASONS[reason]} ({len(data)} bytes)", text=preview, start_offset=0, end_offset=0)
+        return ParseResult(text="", page_kind=PageKind.UNKNOWN, source_format=decoded.source_format, site=site_hint, rejects=[reject])
+    result = parse_text(decoded.text, site_hint=site_hint)
+    return result.model_copy(update={"encoding": decoded.encoding, "source_format": decoded.source_format})
