@@ -20,6 +20,11 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 err = Console(stderr=True)
 
 
+@app.callback()
+def main() -> None:
+    """blogetl: scraped blog dumps in, a DuckDB warehouse analysts can trust out."""
+
+
 class OutputFormat(StrEnum):
     """How `blogetl parse` prints records."""
 
