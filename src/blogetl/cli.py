@@ -77,3 +77,73 @@ def parse(
 
 if __name__ == "__main__":  # pragma: no cover
     app()
+
+
+RawOption = Annotated[Path, typer.Option("--raw", help="folder of dumps")]
+DbOption = Annotated[Path, typer.Option("--db", help="the published DuckDB warehouse")]
+
+
+@app.command()
+def ingest(
+    raw: RawOption = Path("raw"),
+    db: DbOption = Path("warehouse/blog.duckdb"),
+    task_runner: Annotated[str, typer.Option(help="threads, or dask for a Dask cluster")] = "threads",
+    dask_address: Annotated[str | None, typer.Option(help="tcp://host:port of an existing Dask scheduler")] = None,
+    dedup: Annotated[bool, typer.Option(help="run the cross-publication deduplication stage")] = True,
+    flow: Annotated[bool, typer.Option(help="run as a Prefect flow run (--no-flow: the plain library, no Prefect)")] = True,
+) -> None:
+    """Parse new or changed dumps under --raw and publish the warehouse at --db (safe to re-run)."""
+    if not raw.is_dir():
+        raise typer.BadParameter(f"raw folder not found: {raw}", param_hint="--raw")
+    db.parent.mkdir(parents=True, exist_ok=True)
+    if not flow:
+        from blogetl.warehouse import ingest as ingest_library
+
+        stages = []
+        if dedup:
+            from blogetl.dedup import run as deduplicate
+
+            stages.append(deduplicate)
+        typer.echo(ingest_library(raw, db, after_load=stages).format())
+        return
+    from flows.ingest import run_ingest
+
+    state, report = run_ingest(str(raw), str(db), dedup=dedup, task_runner=task_runner, dask_address=dask_address)
+    if report is not None:
+        typer.echo(report.summary.format())
+    if not state.is_completed():
+        err.print(f"[red]ingest did not complete:[/red] {state.message}", highlight=False)
+        raise typer.Exit(1)
+
+
+@app.command()
+def serve(
+    cron: Annotated[str, typer.Option(help="cron schedule of the ingest deployment")] = "*/15 * * * *",
+    raw: RawOption = Path("raw"),
+    db: DbOption = Path("warehouse/blog.duckdb"),
+) -> None:
+    """Serve the ingest flow as a Prefect deployment on a cron schedule (Ctrl-C stops it)."""
+    from flows.serve import serve as serve_flow
+
+    serve_flow(cron, str(raw), str(db))
+
+
+@app.command()
+def watch(
+    raw: RawOption = Path("raw"),
+    db: DbOption = Path("warehouse/blog.duckdb"),
+    settle: Annotated[float, typer.Option(help="seconds a new file must stay unchanged before it is read")] = 1.0,
+) -> None:
+    """Ingest once, then again whenever dumps arrive in --raw (a burst of files gives one run)."""
+    from flows.ingest import run_ingest
+    from flows.watch import watch_raw
+
+    def run_once() -> None:
+        state, report = run_ingest(str(raw), str(db))
+        if report is not None:
+            typer.echo(report.summary.format())
+        if not state.is_completed():
+            err.print(f"[red]ingest did not complete:[/red] {state.message}", highlight=False)
+
+    err.print(f"watching {raw} (Ctrl-C to stop)")
+    watch_raw(raw, run_once, settle=settle)

@@ -1,0 +1,141 @@
+"""The `ingest` flow: discover dumps, parse the new or changed ones in parallel, load with one writer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from flows import _env  # noqa: F401  (Prefect settings before Prefect)
+from flows.report import progress_for, summary_markdown
+from flows.runners import api_for_workers, make_task_runner
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.futures import as_completed
+from prefect.states import Completed, Failed, State
+from prefect.tasks import exponential_backoff
+
+from blogetl.models import PARSER_VERSION
+from blogetl.warehouse import DumpMeta, DumpTables, IngestSummary, Warehouse, WarehouseLocked, parse_dump, scan
+
+DEFAULT_RAW = "raw"
+DEFAULT_DB = "warehouse/blog.duckdb"
+
+
+@dataclass
+class FlowReport:
+    """What one ingest flow run did: the warehouse summary plus the dumps it could not load."""
+
+    summary: IngestSummary
+    not_loaded: dict[str, str] = field(default_factory=dict)  # path -> why
+
+
+def parse_cache_key(_context: Any, parameters: dict[str, Any]) -> str:
+    """Cache parses by content and parser version (and path: the tables carry the dump's path)."""
+    meta: DumpMeta = parameters["meta"]
+    return f"blogetl-parse-{PARSER_VERSION}-{meta.sha256}-{meta.path}"
+
+
+def only_lock_errors(_task: Any, _run: Any, state: State) -> bool:
+    """Retry only when the warehouse was locked by another writer, never on bad input."""
+    try:
+        state.result()
+    except WarehouseLocked:
+        return True
+    except Exception:
+        return False
+    return False
+
+
+@task(name="discover-dumps")
+def discover(raw_dir: str) -> list[DumpMeta]:
+    """Every dump under raw/ with its sha256."""
+    return scan(raw_dir)
+
+
+@task(name="open-warehouse", retries=4, retry_delay_seconds=exponential_backoff(5), retry_condition_fn=only_lock_errors)
+def open_warehouse(db_path: str) -> Warehouse:
+    """Take the writer lock and start the run's working copy (retried while another run holds it)."""
+    return Warehouse.open(db_path)
+
+
+@task(name="parse-dump", cache_key_fn=parse_cache_key, persist_result=True, task_run_name="parse {meta.path}")
+def parse(meta: DumpMeta) -> DumpTables:
+    """Read and parse one dump into compact Arrow tables."""
+    return parse_dump(meta)
+
+
+@task(name="load-and-publish", cache_policy=None, persist_result=False)
+def load_and_publish(wh: Warehouse, tables: Sequence[DumpTables], dedup: bool) -> IngestSummary:
+    """The single writer: load, run the later stages, refresh the index and publish."""
+    stages = []
+    if dedup:
+        from blogetl.dedup import run as deduplicate
+
+        stages.append(deduplicate)
+    wh.load_arrow(tables)
+    return wh.finish(after_load=stages)
+
+
+def parse_all(todo: Sequence[DumpMeta]) -> tuple[list[DumpTables], dict[str, str]]:
+    """Parse dumps in parallel on the flow's task runner; failures are named, not fatal."""
+    futures = parse.map(todo)
+    tables: list[DumpTables] = []
+    failed: dict[str, str] = {}
+    with progress_for(len(todo)) as advance:
+        for future in as_completed(futures):
+            try:
+                tables.append(future.result())
+            except Exception as exc:
+                failed[str(future.task_run_id)] = f"{type(exc).__name__}: {exc}"
+            advance()
+    names = {str(f.task_run_id): m.path for f, m in zip(futures, todo, strict=True)}
+    return tables, {names.get(k, k): v for k, v in failed.items()}
+
+
+def rejected_dumps(tables: Sequence[DumpTables]) -> dict[str, str]:
+    """Dumps the parser rejected whole (empty, binary, no structure), with the reasons."""
+    out: dict[str, str] = {}
+    for part in tables:
+        reasons: dict[str, set[str]] = {}
+        for dump_id, reason in zip(part.rejects.column("dump_id").to_pylist(), part.rejects.column("reason").to_pylist(), strict=True):
+            reasons.setdefault(dump_id, set()).add(reason)
+        for row in part.dumps.select(["dump_id", "path", "status"]).to_pylist():
+            if row["status"] == "rejected":
+                out[row["path"]] = "rejected by the parser: " + ", ".join(sorted(reasons.get(row["dump_id"], ())))
+    return out
+
+
+@flow(name="ingest", description="Parse new or changed dumps under raw/ and publish the DuckDB warehouse.")
+def ingest_flow(raw_dir: str = DEFAULT_RAW, db_path: str = DEFAULT_DB, dedup: bool = True) -> State:
+    """Discover, parse in parallel, load with one writer, deduplicate, publish, report."""
+    logger = get_run_logger()
+    scanned = discover(raw_dir)
+    wh = open_warehouse(db_path)
+    try:
+        todo = wh.plan(scanned).todo
+        logger.info("%d dumps under %s, %d new or changed", len(scanned), raw_dir, len(todo))
+        with wh.timer("parse"):
+            tables, failed = parse_all(todo)
+        summary = load_and_publish(wh, tables, dedup)
+    except BaseException as exc:
+        wh.abort(exc)
+        raise
+    report = FlowReport(summary, {**failed, **rejected_dumps(tables)})
+    markdown = summary_markdown(report.summary, report.not_loaded)
+    logger.info("%s", report.summary.format())
+    create_markdown_artifact(markdown, key="blogetl-ingest-summary", description="blogetl ingest run summary")
+    if report.not_loaded:
+        names = ", ".join(sorted(report.not_loaded))
+        return Failed(message=f"{len(report.not_loaded)} dump(s) not loaded: {names}", data=report)
+    return Completed(message=f"all {len(scanned)} dumps loaded", data=report)
+
+
+def run_ingest(raw_dir: str = DEFAULT_RAW, db_path: str = DEFAULT_DB, *, dedup: bool = True,
+               task_runner: str = "threads", dask_address: str | None = None) -> tuple[State, FlowReport | None]:
+    """Run the ingest flow on the chosen task runner; returns its final state and report."""
+    runner = make_task_runner(task_runner, dask_address)
+    with api_for_workers(task_runner):
+        state = ingest_flow.with_options(task_runner=runner)(raw_dir, db_path, dedup, return_state=True)
+    report = state.result(raise_on_failure=False) if state.is_completed() or state.is_failed() else None
+    return state, report if isinstance(report, FlowReport) else None
