@@ -8,7 +8,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Literal
 
-from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, NavigableString
 from charset_normalizer import from_bytes
 
 SourceFormat = Literal["text", "html", "binary", "empty"]
@@ -19,12 +19,15 @@ BLOCK_TAGS = (
     "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "blockquote", "pre",
     "table", "tr", "form", "figure", "figcaption", "dl", "dt", "dd", "hr",
 )
-DROP_TAGS = ("script", "style", "noscript", "template", "head", "iframe", "svg")
+# Elements that never hold a dump's text: code, metadata and the site's navigation menus.
+DROP_TAGS = ("script", "style", "noscript", "template", "head", "iframe", "svg", "nav")
 
 _HTML_DOC = re.compile(r"^\s*(?:<!doctype html|<html[\s>]|<head[\s>]|<body[\s>])", re.I)
 _HTML_REMNANT = re.compile(r"&(?:[a-zA-Z]{2,8}|#\d{2,6}|#x[0-9a-fA-F]{2,6});|<(?:br|p|/p|div|/div|span|/span|b|/b|i|/i|em|/em|strong|/strong|a\s[^>]*|/a)\s*/?>", re.I)
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _MANY_BLANKS = re.compile(r"\n{3,}")
+_SOURCE_SPACE = re.compile(r"[ \t\n\r\f]+")  # what a browser collapses (not the nbsp)
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,8 @@ def detect_encoding(data: bytes) -> tuple[str, str] | None:
     """Decode bytes: UTF-8 (with or without BOM) first, else charset-normalizer's best guess."""
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+    if data.startswith(_UTF16_BOMS):
+        return data.decode("utf-16", errors="replace"), "utf-16"
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -53,7 +58,9 @@ def detect_encoding(data: bytes) -> tuple[str, str] | None:
 def looks_binary(data: bytes) -> bool:
     """True for bytes that are not text: NUL bytes or many control characters."""
     sample = data[:8192]
-    if b"\x00" in sample and not (sample.startswith((b"\xff\xfe", b"\xfe\xff"))):
+    if sample.startswith(_UTF16_BOMS):  # UTF-16 text is full of NUL bytes
+        return False
+    if b"\x00" in sample:
         return True
     controls = sum(1 for b in sample if b < 9 or 13 < b < 32 or b == 127)
     return controls > max(8, len(sample) // 20)
@@ -66,6 +73,8 @@ def html_to_text(markup: str, *, document: bool) -> str:
         soup = BeautifulSoup(markup, "lxml")
     for tag in soup.find_all(DROP_TAGS):
         tag.decompose()
+    if document:
+        collapse_source_space(soup)
     for br in soup.find_all("br"):
         br.replace_with("\n")
     if document:
@@ -77,6 +86,13 @@ def html_to_text(markup: str, *, document: bool) -> str:
         lines = [line.strip() for line in text.split("\n")]
         text = _MANY_BLANKS.sub("\n\n", "\n".join(lines)).strip("\n") + "\n"
     return text
+
+
+def collapse_source_space(soup: BeautifulSoup) -> None:
+    """Line breaks in a page's source are spaces, as a browser shows them; <pre> keeps its own."""
+    for node in soup.find_all(string=True):
+        if type(node) is NavigableString and node.find_parent("pre") is None:
+            node.replace_with(_SOURCE_SPACE.sub(" ", node))
 
 
 def normalise_text(text: str) -> str:

@@ -130,6 +130,11 @@ def join_paragraphs(lines: Iterable[Line]) -> str:
     return "".join(out)
 
 
+def has_prose(lines: Iterable[Line]) -> bool:
+    """True when some line reads as prose (three words of letters in a row)."""
+    return any(pt.PROSE.search(line.text) for line in lines)
+
+
 def label_count(label: str) -> int:
     """The number a comment label declares: 'Bli först att kommentera' is 0."""
     m = re.match(r"\d+", label)
@@ -225,7 +230,8 @@ def find_thread_start(region: Sequence[Line]) -> int | None:
     for i, line in enumerate(region):
         if not pt.COMMENT_LABEL_LINE.match(line.text):
             continue
-        nxt = region[i + 1] if i + 1 < len(region) else None
+        # look past chrome between the count and the thread, such as an empty "Etiketter: , , ,"
+        nxt = next((ln for ln in region[i + 1 :] if ln.text in pt.FORM_START or chrome_note(ln.text) is None), None)
         if nxt is None or nxt.text in pt.FORM_START or pt.THREAD_NUMBERED.match(nxt.raw):
             return i
     for i, line in enumerate(region):
@@ -245,7 +251,13 @@ class PostDraft:
     region: list[Line]
     position: int
     byline: re.Match[str] | None = None
+    byline_line: Line | None = None
     closed: bool = True  # the page went on past this post
+
+    def span(self) -> tuple[int, int]:
+        """Start and end offsets of every line the draft covers: title, byline, region."""
+        lines = [ln for ln in (self.title_line, self.byline_line, *self.region) if ln is not None]
+        return (min(ln.start for ln in lines), max(ln.end for ln in lines)) if lines else (0, 0)
 
 
 def take_body(region: Sequence[Line], ledger: Ledger) -> tuple[list[Line], str | None]:
@@ -299,8 +311,11 @@ def build_post(draft: PostDraft, kind: PageKind, site: str | None, ledger: Ledge
     if form:
         ledger.mark(form[0], LineRole.CHROME, "comment form")
         account_form(form[1:], ledger)
-    post_id = post_id_for(site, title)
+    # A post whose title is missing (cut off above its byline) is keyed by its body instead,
+    # so that untitled posts do not all share the id of the empty title.
+    post_id = post_id_for(site, title or join_paragraphs(body_lines))
     comments = parse_thread(thread_lines, post_id, ledger, closed=closed)
+    start, end = draft.span()
     post = Post(
         post_id=post_id,
         title=title,
@@ -312,8 +327,8 @@ def build_post(draft: PostDraft, kind: PageKind, site: str | None, ledger: Ledge
         page_kind=kind,
         site=site,
         position=draft.position,
-        start_offset=(draft.title_line or (draft.region[0] if draft.region else Line(0, 0, 0, ""))).start,
-        end_offset=max([ln.end for ln in [*draft.region, *([draft.title_line] if draft.title_line else [])]]),
+        start_offset=start,
+        end_offset=end,
         truncated=not closed,
     )
     return post, comments
@@ -342,6 +357,7 @@ def listing_drafts(content: Sequence[Line], ledger: Ledger, closed: bool) -> lis
                 region=list(content[b + 1 : end]),
                 position=k + 1,
                 byline=pt.BYLINE.match(content[b].text),
+                byline_line=content[b],
                 closed=closed or k + 1 < len(starts),
             )
         )
@@ -363,12 +379,13 @@ def single_draft(content: Sequence[Line], ledger: Ledger, closed: bool) -> PostD
             break
     if not is_title_like(content[i]):
         return None
-    byline = None
+    byline, byline_line = None, None
     region = list(content[i + 1 :])
     if region and pt.BYLINE.match(region[0].text):
-        ledger.mark(region[0], LineRole.BYLINE)
-        byline = pt.BYLINE.match(region.pop(0).text)
-    return PostDraft(title_line=content[i], region=region, position=1, byline=byline, closed=closed)
+        byline_line = region.pop(0)
+        ledger.mark(byline_line, LineRole.BYLINE)
+        byline = pt.BYLINE.match(byline_line.text)
+    return PostDraft(content[i], region, 1, byline=byline, byline_line=byline_line, closed=closed)
 
 
 # --- comment thread --------------------------------------------------------------------
@@ -401,15 +418,19 @@ def parse_thread(lines: Sequence[Line], post_id: str, ledger: Ledger, *, closed:
     stack: list[_Thread] = []
     orphans: list[Line] = []
     top_indent: int | None = None
+    tops = 0
     for line in lines:
         note = chrome_note(line.text)
-        opened = thread_author(line, sum(1 for n in nodes if n.depth == 0 and n.parent is None) + 1, top_indent)
+        opened = thread_author(line, tops + 1, top_indent)
         if opened is not None:
             author, own, top = opened
             if top:
                 stack.clear()
+                tops += 1
                 top_indent = line.indent if top_indent is None else top_indent
-            while stack and stack[-1].author_line.indent >= line.indent:
+            # a bullet is a reply: however it is indented, it stays under its numbered comment
+            floor = 1 if tops and not top else 0
+            while len(stack) > floor and stack[-1].author_line.indent >= line.indent:
                 stack.pop()
             node = _Thread(line, author, own, len(stack), stack[-1] if stack else None)
             nodes.append(node)
@@ -473,7 +494,7 @@ def parse_lines(text: str, site_hint: str | None) -> ParseResult:
         drafts = listing_drafts(content, ledger, closed)
     else:
         draft = single_draft(content, ledger, closed)
-        drafts = [draft] if draft is not None and (kind != PageKind.ARTICLE or len(draft.region) > 0) else []
+        drafts = [draft] if draft is not None and (kind != PageKind.ARTICLE or has_prose(draft.region)) else []
         if not drafts:
             ledger.reject([ln for ln in content if ln.no not in ledger.uses], "no_structure")
             kind = PageKind.UNKNOWN

@@ -58,6 +58,9 @@ VK_PLATFORM_SITE = "vk.se"
 
 # A title is one line of reasonable length.
 MAX_TITLE_CHARS = 300
+# A page of another site is an article only when its body holds a line of prose: three
+# words of letters in a row.  Line noise, number tables and lone words are no article.
+PROSE = re.compile(r"[^\W\d_]{2,}(?:[\s,;:'\"”’–-]+[^\W\d_]{2,}){2}")
 
 REJECT_REASONS: dict[str, str] = {
     "empty_dump": "the dump holds no text at all",

@@ -1,0 +1,40 @@
+"""Name the relation of a verified pair: duplicate, version, quote or shared.
+
+The thresholds and the measurements behind them are in ``blogetl.dedup.config``.
+
+>>> from blogetl.dedup.config import DEFAULT
+>>> classify(0.32, 0.61, 4, DEFAULT), classify(0.235, 0.376, 6, DEFAULT)
+('version', 'quote')
+>>> classify(0.12, 0.30, 1, DEFAULT), classify(1.0, 1.0, 1, DEFAULT)
+('shared', 'duplicate')
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from blogetl.dedup.config import DedupConfig
+
+Relation = Literal["duplicate", "version", "quote", "shared"]
+GROUPING: tuple[str, ...] = ("duplicate", "version")  # relations that join posts into one article
+
+
+def classify(cov_a: float, cov_b: float, passages: int, cfg: DedupConfig) -> Relation:
+    """The relation implied by both coverages and the number of separate passages."""
+    lo, hi = sorted((cov_a, cov_b))
+    if lo >= cfg.duplicate_min_cov:
+        return "duplicate"
+    if lo >= cfg.version_min_cov and (lo + hi) / 2 >= cfg.version_min_mean_cov:
+        return "version"
+    if lo >= cfg.quote_min_cov and passages >= cfg.quote_min_passages:
+        return "quote"
+    if lo >= cfg.quote_single_passage_min_cov:
+        return "quote"
+    return "shared"
+
+
+def quoter(post_a: str, post_b: str, cov_a: float, cov_b: float) -> str:
+    """The post that reproduces the other: the one with more of its own words shared."""
+    if cov_a != cov_b:
+        return post_a if cov_a > cov_b else post_b
+    return min(post_a, post_b)

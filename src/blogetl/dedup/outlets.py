@@ -1,0 +1,141 @@
+"""Where a post's text was published: outlet names and aliases, and the phrases that say so.
+
+The default outlets seed the ``outlets`` table once; after that the table is the user's to
+edit (add aliases, add outlets) and detection always reads it.  An alias containing a dot
+and no space is a domain and is matched against the dump's site; the others are matched
+in the text, case-insensitively, as whole words.
+
+Evidence, strongest first:
+
+1. ``text``: the author says where it ran: "I dagens VK 16/11 skriver jag", "I dagens
+   Västerbottens Kuriren och Västerbottens Folkblad svarar jag" (both outlets), "Folkbladet
+   publicerar på webben min … debattartikel".  First person is required: "I dagens Expressen
+   skriver kommunalråden …" reports someone else's article and names no outlet for the post.
+2. ``site``: the site of the dump the post came from (``offentligaaffarer.se``).
+3. ``self``: a news page naming its own paper as reporters do: "uppger för OFFENTLIGA AFFÄRER".
+
+>>> outlets = [Outlet("vk", "VK", ("VK", "Västerbottens Kuriren", "vk.se")),
+...            Outlet("folkbladet", "Folkbladet", ("Folkbladet", "Västerbottens Folkblad"))]
+>>> found = detect("I dagens Västerbottens Kuriren och Västerbottens Folkblad svarar jag.", None, outlets)
+>>> [(e.outlet_id, e.source, e.start, e.end) for e in found]
+[('vk', 'text', 0, 68), ('folkbladet', 'text', 0, 68)]
+>>> [e.outlet_id for e in detect("Brödtext.", "blogg.vk.se", outlets)]
+['vk']
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+@dataclass(frozen=True)
+class Outlet:
+    """A newspaper, magazine or site, with every name it goes by."""
+
+    outlet_id: str
+    name: str
+    aliases: tuple[str, ...]
+    kind: str = "newspaper"
+
+
+DEFAULT_OUTLETS: tuple[Outlet, ...] = (
+    Outlet("vk", "VK", ("VK", "Västerbottens-Kuriren", "Västerbottens Kuriren", "vk.se")),
+    Outlet("folkbladet", "Folkbladet", ("Folkbladet", "Västerbottens Folkblad", "folkbladet.nu")),
+    Outlet(
+        "offentliga-affarer",
+        "Offentliga Affärer",
+        ("Offentliga Affärer", "OFFENTLIGA AFFÄRER", "offentligaaffarer.se"),
+        "trade press",
+    ),
+    Outlet("expressen", "Expressen", ("Expressen", "expressen.se")),
+    Outlet("dn", "Dagens Nyheter", ("Dagens Nyheter", "DN", "dn.se")),
+    Outlet("aftonbladet", "Aftonbladet", ("Aftonbladet", "aftonbladet.se")),
+    Outlet("svd", "Svenska Dagbladet", ("Svenska Dagbladet", "SvD", "svd.se")),
+    Outlet("dagens-samhalle", "Dagens Samhälle", ("Dagens Samhälle", "dagenssamhalle.se"), "trade press"),
+)
+
+# {O} is one outlet alias; {OS} a list of them ("VK och Folkbladet", "VK, Folkbladet").
+# Each pattern is (kind of evidence, regex template); the "outlets" group holds the names.
+PHRASES: tuple[tuple[str, str], ...] = (
+    ("text", r"\b(?:i|på) dagens (?P<outlets>{OS})(?:\s+\d{{1,2}}/\d{{1,2}})?\s+(?:skriver|svarar|replikerar|debatterar|medverkar|publiceras|har)\s+(?:jag|vi|min|mitt|vår|vårt)\b"),
+    ("text", r"\b(?P<outlets>{O})\s+publicerar\s+(?:idag\s+|i dag\s+|på webben\s+|också\s+)*(?:min|mitt|vår|vårt)\b[^.!?\n]{{0,80}}?\b(?:debattartikel|debattinlägg|artikel|insändare|replik|krönika)"),
+    ("text", r"\b(?:min|mitt|vår|vårt)\s+(?:debattartikel|debattinlägg|artikel|insändare|replik|krönika)\s+(?:i|på)\s+(?:dagens\s+)?(?P<outlets>{OS})"),
+    ("self", r"\b(?:uppger|säger|berättar|förklarar|meddelar|skriver)\s+(?:\w+\s+){{0,2}}?(?:för|till)\s+(?P<outlets>{O})"),
+)
+RANK = {"text": 0, "site": 1, "self": 2}
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One outlet found for a post, with the phrase (or site) that says so."""
+
+    outlet_id: str
+    source: str  # text | site | self
+    phrase: str
+    start: int | None  # character offsets of the phrase in the body; None for the site
+    end: int | None
+
+
+def is_domain(alias: str) -> bool:
+    """Aliases with a dot and no space name a site, not a text mention."""
+    return "." in alias and " " not in alias
+
+
+@lru_cache(maxsize=16)
+def _compiled(outlets: tuple[Outlet, ...]) -> tuple[list[tuple[str, re.Pattern[str]]], re.Pattern[str], dict[str, str]]:
+    """Phrase regexes, the alias regex and alias -> outlet id for one outlets table."""
+    by_alias = {a.casefold(): o.outlet_id for o in outlets for a in o.aliases if not is_domain(a)}
+    names = sorted(by_alias, key=lambda a: (-len(a), a))
+    one = r"(?<!\w)(?:" + "|".join(re.escape(a) for a in names) + r")(?!\w)" if names else r"(?!x)x"
+    many = rf"{one}(?:\s*(?:,|och|&)\s*{one})*"
+    phrases = [(kind, re.compile(t.format(O=one, OS=many), re.IGNORECASE)) for kind, t in PHRASES]
+    return phrases, re.compile(one, re.IGNORECASE), by_alias
+
+
+def detect(body: str, site: str | None, outlets: Sequence[Outlet]) -> list[Evidence]:
+    """All outlets a post names for itself, best evidence first (several for 'text')."""
+    phrases, alias_re, by_alias = _compiled(tuple(outlets))
+    folded = body.casefold()
+    if not any(alias in folded for alias in by_alias):  # cheap test first: most posts name none
+        return _site(site, outlets)
+    found = [e for kind, rx in phrases if kind == "text" for e in _matches(body, kind, rx, alias_re, by_alias)]
+    if not found:
+        found = _site(site, outlets)
+    if not found:
+        found = [e for kind, rx in phrases if kind == "self" for e in _matches(body, kind, rx, alias_re, by_alias)]
+    return _first_each(found)
+
+
+def _matches(
+    body: str, kind: str, rx: re.Pattern[str], alias_re: re.Pattern[str], by_alias: dict[str, str]
+) -> list[Evidence]:
+    """Evidence for every outlet named inside each match of one phrase regex."""
+    out = []
+    for m in rx.finditer(body):
+        for alias in alias_re.findall(m.group("outlets")):
+            out.append(Evidence(by_alias[alias.casefold()], kind, m.group(), m.start(), m.end()))
+    return out
+
+
+def _site(site: str | None, outlets: Iterable[Outlet]) -> list[Evidence]:
+    """The outlet whose domain alias is the site or a parent domain of it."""
+    if not site:
+        return []
+    host = site.casefold().removeprefix("www.")
+    for o in outlets:
+        for alias in o.aliases:
+            domain = alias.casefold()
+            if is_domain(alias) and (host == domain or host.endswith("." + domain)):
+                return [Evidence(o.outlet_id, "site", site, None, None)]
+    return []
+
+
+def _first_each(found: list[Evidence]) -> list[Evidence]:
+    """One evidence per outlet (the earliest), in order of first mention."""
+    seen: dict[str, Evidence] = {}
+    for e in sorted(found, key=lambda e: (RANK[e.source], e.start if e.start is not None else -1)):
+        seen.setdefault(e.outlet_id, e)
+    return list(seen.values())

@@ -1,0 +1,520 @@
+"""The dedup stage over a DuckDB connection: fingerprint, mask, join, verify, group, name.
+
+Only posts that are new or changed since the last run are fingerprinted, and only pairs
+that involve them are looked for (by joining their fingerprints against all stored ones
+in DuckDB); grouping then runs over all stored verified pairs, which is cheap.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from blogetl.dedup import outlets as ol
+from blogetl.dedup.align import Alignment, align
+from blogetl.dedup.classify import classify, quoter
+from blogetl.dedup.config import DEFAULT, DedupConfig
+from blogetl.dedup.fingerprint import fingerprint_bodies
+from blogetl.dedup.group import Assignment, Group, Pair, PostInfo, Previous, assign_ids, group
+from blogetl.dedup.normalise import Doc, Vocab, tokenise_batch
+from blogetl.dedup.schema import ensure_schema
+
+STATE_TABLES = ("dedup_docs", "dedup_lines", "dedup_fingerprints", "dedup_boilerplate",
+                "post_pairs", "passage_matches", "post_outlets")
+
+
+class DedupError(RuntimeError):
+    """The dedup stage cannot run on this database."""
+
+
+@dataclass
+class Summary:
+    """Counts and timings of one run (returned as a dict)."""
+
+    counts: dict[str, Any] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def timed(self, stage: str) -> Iterator[None]:
+        """Add the wall time of a block to timings[stage]."""
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[stage] = round(self.timings.get(stage, 0.0) + time.perf_counter() - start, 4)
+
+
+def run(con: duckdb.DuckDBPyConnection, config: DedupConfig = DEFAULT) -> dict[str, Any]:
+    """Bring the dedup tables up to date with ``posts``; returns counts and timings."""
+    started, t0 = datetime.now(UTC), time.perf_counter()
+    s = Summary()
+    with s.timed("schema"):
+        _require_posts(con)
+        ensure_schema(con)
+        _seed_outlets(con)
+        settings_changed = _settings_changed(con, config)
+        outlets = _load_outlets(con)
+        outlets_changed = _state(con, "outlets_digest") != _outlets_digest(outlets)
+    with s.timed("changes"):
+        changed, removed = _changed_posts(con, full=settings_changed)
+    s.counts.update(posts=_count(con, "posts"), new_or_changed=len(changed), removed=len(removed))
+    if not (changed or removed or settings_changed or outlets_changed):
+        s.counts["changed"] = False
+        return _result(s, t0)
+    run_no = int(_state(con, "run_no") or 0) + 1
+    _forget(con, changed + removed)
+    with s.timed("fingerprint"):
+        _fingerprint(con, changed, config, s)
+    with s.timed("boilerplate"):
+        flipped = _update_boilerplate(con, config, s)
+    _forget_pairs(con, flipped)
+    dirty = sorted(set(changed) | set(flipped))
+    with s.timed("candidates"):
+        candidates = _candidates(con, dirty, config)
+    with s.timed("verify"):
+        _verify(con, candidates, config, s)
+    with s.timed("outlets"):
+        _detect_outlets(con, None if outlets_changed else changed, outlets, s)
+    with s.timed("group"):
+        _group(con, run_no, s)
+    _set_state(con, run_no=str(run_no), outlets_digest=_outlets_digest(outlets))
+    s.counts.update(changed=True, run_no=run_no)
+    result = _result(s, t0)
+    con.execute("INSERT INTO dedup_runs VALUES (?, ?, ?, ?)",
+                [run_no, started.replace(tzinfo=None), result["seconds"], json.dumps(result)])
+    return result
+
+
+def _result(s: Summary, t0: float) -> dict[str, Any]:
+    """The summary as a plain dict with throughput."""
+    seconds = round(time.perf_counter() - t0, 4)
+    done = s.counts.get("new_or_changed", 0)
+    return {**s.counts, "seconds": seconds, "posts_per_second": round(done / seconds, 1) if seconds else None,
+            "timings": s.timings}
+
+
+# --- state ------------------------------------------------------------------------------
+
+
+def _require_posts(con: duckdb.DuckDBPyConnection) -> None:
+    """Fail with a clear message when there is no posts table to read."""
+    cols = {r[0] for r in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = 'posts' AND schema_name = current_schema()"
+    ).fetchall()}
+    missing = {"post_id", "title", "body", "site"} - cols
+    if missing:
+        raise DedupError(f"table posts lacks columns {sorted(missing)}; load posts before deduplicating")
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    """Rows in a table."""
+    return int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # type: ignore[index]
+
+
+def _state(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
+    """A value from dedup_state."""
+    row = con.execute("SELECT value FROM dedup_state WHERE key = ?", [key]).fetchone()
+    return None if row is None else str(row[0])
+
+
+def _set_state(con: duckdb.DuckDBPyConnection, **values: str) -> None:
+    """Upsert values into dedup_state."""
+    for key, value in values.items():
+        con.execute("INSERT OR REPLACE INTO dedup_state VALUES (?, ?)", [key, value])
+
+
+def _settings_changed(con: duckdb.DuckDBPyConnection, config: DedupConfig) -> bool:
+    """True (and all derived state wiped) when the settings differ from the last run's."""
+    if _state(con, "config_digest") == config.digest():
+        return False
+    for table in STATE_TABLES:
+        con.execute(f"DELETE FROM {table}")
+    _set_state(con, config_digest=config.digest())
+    return True
+
+
+def _seed_outlets(con: duckdb.DuckDBPyConnection) -> None:
+    """Insert the default outlets once; afterwards the table belongs to its users."""
+    if _state(con, "outlets_seeded"):
+        return
+    for o in ol.DEFAULT_OUTLETS:
+        con.execute("INSERT OR IGNORE INTO outlets VALUES (?, ?, ?, ?)",
+                    [o.outlet_id, o.name, list(o.aliases), o.kind])
+    _set_state(con, outlets_seeded="1")
+
+
+def _load_outlets(con: duckdb.DuckDBPyConnection) -> list[ol.Outlet]:
+    """The outlets table as it is now (users may have edited it)."""
+    rows = con.execute("SELECT outlet_id, name, aliases, kind FROM outlets ORDER BY outlet_id").fetchall()
+    return [ol.Outlet(r[0], r[1], tuple(r[2] or ()), r[3] or "") for r in rows]
+
+
+def _outlets_digest(outlets: Sequence[ol.Outlet]) -> str:
+    """A hash of the outlets table, to notice user edits."""
+    return json.dumps([[o.outlet_id, o.name, list(o.aliases), o.kind] for o in outlets], ensure_ascii=False)
+
+
+def _changed_posts(con: duckdb.DuckDBPyConnection, *, full: bool) -> tuple[list[str], list[str]]:
+    """Posts new or changed since they were fingerprinted, and posts gone from posts."""
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _dedup_current AS
+        SELECT post_id, md5(coalesce(body, '') || chr(31) || coalesce(site, '')) AS content_md5 FROM posts
+    """)
+    changed = con.execute("""
+        SELECT c.post_id FROM _dedup_current c LEFT JOIN dedup_docs d USING (post_id)
+        WHERE d.post_id IS NULL OR d.content_md5 <> c.content_md5 OR ? ORDER BY c.post_id
+    """, [full]).fetchall()
+    removed = con.execute(
+        "SELECT post_id FROM dedup_docs ANTI JOIN _dedup_current USING (post_id) ORDER BY post_id"
+    ).fetchall()
+    return [r[0] for r in changed], [r[0] for r in removed]
+
+
+def _temp_ids(con: duckdb.DuckDBPyConnection, name: str, ids: Sequence[str]) -> None:
+    """A temp table of post ids (with a row number) for joins."""
+    con.register("_dedup_ids", pa.table({"post_id": pa.array(list(ids), pa.string())}))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS "
+                "SELECT post_id, row_number() OVER (ORDER BY post_id) AS rn FROM _dedup_ids")
+    con.unregister("_dedup_ids")
+
+
+def _forget(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> None:
+    """Drop everything derived from these posts' text."""
+    if not ids:
+        return
+    _temp_ids(con, "_dedup_forget", ids)
+    for table in ("dedup_docs", "dedup_lines", "dedup_fingerprints", "post_outlets"):
+        con.execute(f"DELETE FROM {table} WHERE post_id IN (SELECT post_id FROM _dedup_forget)")
+    _forget_pairs(con, ids)
+
+
+def _forget_pairs(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> None:
+    """Drop verified pairs (and their passages) involving these posts."""
+    if not ids:
+        return
+    _temp_ids(con, "_dedup_forget", ids)
+    for table in ("post_pairs", "passage_matches"):
+        con.execute(f"""DELETE FROM {table} WHERE post_a IN (SELECT post_id FROM _dedup_forget)
+                        OR post_b IN (SELECT post_id FROM _dedup_forget)""")
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, Any]) -> None:
+    """Bulk insert columns (arrays or lists) through Arrow."""
+    data = pa.table(columns)
+    if data.num_rows == 0:
+        return
+    con.register("_dedup_rows", data)
+    names = ", ".join(columns)
+    con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM _dedup_rows")
+    con.unregister("_dedup_rows")
+
+
+# --- fingerprints and boilerplate -----------------------------------------------------------
+
+
+def _fingerprint(con: duckdb.DuckDBPyConnection, ids: Sequence[str], cfg: DedupConfig, s: Summary) -> None:
+    """Fingerprint changed posts batch by batch and store lines, fingerprints and docs."""
+    _temp_ids(con, "_dedup_todo", ids)
+    vocab = Vocab()
+    total = 0
+    for lo in range(1, len(ids) + 1, cfg.batch_size):
+        rows = con.execute("""
+            SELECT t.post_id, p.body, c.content_md5 FROM _dedup_todo t
+            JOIN posts p USING (post_id) JOIN _dedup_current c USING (post_id)
+            WHERE t.rn BETWEEN ? AND ? ORDER BY t.rn
+        """, [lo, lo + cfg.batch_size - 1]).fetchall()
+        post_ids = pa.array([r[0] for r in rows], pa.string())
+        fp = fingerprint_bodies([r[1] or "" for r in rows], n=cfg.ngram, sample_mod=cfg.sample_mod, vocab=vocab)
+        _insert(con, "dedup_lines", {"post_id": post_ids.take(fp.line_post), "line_no": fp.line_no,
+                                     "line_key": fp.line_key, "words": fp.line_words})
+        _insert(con, "dedup_fingerprints", {"post_id": post_ids.take(fp.fp_post), "fp": fp.fp_hash,
+                                            "pos": fp.fp_pos, "line_key": fp.fp_line})
+        per_post = np.bincount(fp.fp_post, minlength=len(rows)).astype(np.int32)
+        _insert(con, "dedup_docs", {"post_id": post_ids, "content_md5": [r[2] for r in rows],
+                                    "words": fp.post_words, "fingerprints": per_post})
+        total += len(fp.fp_hash)
+    s.counts["fingerprints_added"] = total
+
+
+def _update_boilerplate(con: duckdb.DuckDBPyConnection, cfg: DedupConfig, s: Summary) -> list[str]:
+    """Recount recurring lines; returns posts holding lines whose status flipped."""
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _dedup_bp AS
+        SELECT line_key, count(DISTINCT post_id)::INTEGER AS posts, max(words)::INTEGER AS words,
+               arg_min(post_id, post_id) AS example_post, arg_min(line_no, post_id) AS example_line
+        FROM dedup_lines GROUP BY line_key
+        HAVING (count(DISTINCT post_id) >= ? AND max(words) <= ?) OR count(DISTINCT post_id) >= ?
+    """, [cfg.boiler_short_min_posts, cfg.boiler_short_words, cfg.boiler_any_min_posts])
+    flipped = con.execute("""
+        WITH changed AS (
+            SELECT line_key FROM _dedup_bp ANTI JOIN dedup_boilerplate USING (line_key)
+            UNION ALL
+            SELECT line_key FROM dedup_boilerplate ANTI JOIN _dedup_bp USING (line_key))
+        SELECT DISTINCT post_id FROM dedup_lines SEMI JOIN changed USING (line_key) ORDER BY post_id
+    """).fetchall()
+    con.execute("DELETE FROM dedup_boilerplate")
+    con.execute("""
+        INSERT INTO dedup_boilerplate
+        SELECT b.line_key, b.posts, b.words, trim(string_split(p.body, chr(10))[b.example_line + 1])
+        FROM _dedup_bp b LEFT JOIN posts p ON p.post_id = b.example_post
+    """)
+    s.counts["boilerplate_lines"] = _count(con, "dedup_boilerplate")
+    s.counts["boilerplate_flipped_posts"] = len(flipped)
+    return [r[0] for r in flipped]
+
+
+# --- candidates and verification ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """Two posts sharing enough fingerprints to be worth aligning."""
+
+    post_a: str
+    post_b: str
+    shared: int
+
+
+def _candidates(con: duckdb.DuckDBPyConnection, dirty: Sequence[str], cfg: DedupConfig) -> list[Candidate]:
+    """Pairs involving a dirty post that share >= min_shared_fps usable fingerprints."""
+    if not dirty:
+        return []
+    _temp_ids(con, "_dedup_dirty", dirty)
+    rows = con.execute("""
+        WITH usable AS (
+            SELECT post_id, fp FROM dedup_fingerprints ANTI JOIN dedup_boilerplate USING (line_key)
+        ), rare AS (
+            SELECT fp FROM usable GROUP BY fp HAVING count(DISTINCT post_id) BETWEEN 2 AND ?
+        ), fps AS (
+            SELECT DISTINCT u.post_id, u.fp, d.post_id IS NOT NULL AS dirty
+            FROM usable u SEMI JOIN rare USING (fp) LEFT JOIN _dedup_dirty d USING (post_id)
+        )
+        SELECT least(a.post_id, b.post_id) AS post_a, greatest(a.post_id, b.post_id) AS post_b,
+               count(*) AS shared
+        FROM fps a JOIN fps b ON a.fp = b.fp AND a.post_id <> b.post_id
+        WHERE a.dirty AND (NOT b.dirty OR a.post_id < b.post_id)
+        GROUP BY ALL HAVING count(*) >= ?
+        ORDER BY post_a, post_b
+    """, [cfg.max_df, cfg.min_shared_fps]).fetchall()
+    return [Candidate(a, b, n) for a, b, n in rows]
+
+
+def _docs(con: duckdb.DuckDBPyConnection, ids: set[str], batch_size: int) -> tuple[dict[str, Doc], set[int]]:
+    """Tokenised bodies of the given posts and the boilerplate line keys."""
+    _temp_ids(con, "_dedup_need", sorted(ids))
+    rows = con.execute(
+        "SELECT post_id, coalesce(body, '') FROM posts SEMI JOIN _dedup_need USING (post_id) ORDER BY post_id"
+    ).fetchall()
+    vocab = Vocab()
+    docs: dict[str, Doc] = {}
+    for lo in range(0, len(rows), batch_size):
+        chunk = rows[lo : lo + batch_size]
+        batch = tokenise_batch([body for _, body in chunk], vocab)
+        docs.update((pid, batch.doc(i, body)) for i, (pid, body) in enumerate(chunk))
+    boiler = {r[0] for r in con.execute("SELECT line_key FROM dedup_boilerplate").fetchall()}
+    return docs, boiler
+
+
+def _mask(doc: Doc, boiler: set[int]) -> set[int]:
+    """Line numbers of a doc that are boilerplate."""
+    return {line for line, key in doc.line_keys.items() if key in boiler}
+
+
+def _verify(con: duckdb.DuckDBPyConnection, candidates: list[Candidate], cfg: DedupConfig, s: Summary) -> None:
+    """Align every candidate; store verified pairs and their passages, drop the rest."""
+    s.counts["candidates"] = len(candidates)
+    docs, boiler = _docs(con, {c.post_a for c in candidates} | {c.post_b for c in candidates}, cfg.batch_size)
+    masks = {pid: _mask(doc, boiler) for pid, doc in docs.items()}
+    pairs: dict[str, list[Any]] = {k: [] for k in PAIR_COLUMNS}
+    passages: dict[str, list[Any]] = {k: [] for k in PASSAGE_COLUMNS}
+    relations: dict[str, int] = {}
+    for c in candidates:
+        if c.post_a not in docs or c.post_b not in docs:
+            continue
+        al = align(docs[c.post_a], docs[c.post_b], cfg.align, masks[c.post_a], masks[c.post_b])
+        if not al.passages:
+            continue
+        rel = classify(al.cov_a, al.cov_b, len(al.passages), cfg)
+        relations[rel] = relations.get(rel, 0) + 1
+        _pair_row(pairs, c, al, rel)
+        _passage_rows(passages, c, al, docs[c.post_a].body)
+    _insert(con, "post_pairs", pairs)
+    _insert(con, "passage_matches", passages)
+    s.counts["verified_pairs"] = sum(relations.values())
+    s.counts["unverified_candidates"] = len(candidates) - s.counts["verified_pairs"]
+    s.counts["relations_found"] = dict(sorted(relations.items()))
+
+
+PAIR_COLUMNS = ("post_a", "post_b", "relation", "quoter_post_id", "coverage_a", "coverage_b",
+                "matched_words", "passages", "longest_passage", "shared_fingerprints")
+PASSAGE_COLUMNS = ("post_a", "post_b", "passage_no", "a_start", "a_end", "b_start", "b_end",
+                   "matched_words", "shared_text")
+
+
+def _pair_row(out: dict[str, list[Any]], c: Candidate, al: Alignment, rel: str) -> None:
+    """Append one post_pairs row."""
+    q = quoter(c.post_a, c.post_b, al.cov_a, al.cov_b) if rel == "quote" else None
+    for key, value in zip(PAIR_COLUMNS, (c.post_a, c.post_b, rel, q, round(al.cov_a, 6), round(al.cov_b, 6),
+                                         al.matched, len(al.passages), al.longest, c.shared), strict=True):
+        out[key].append(value)
+
+
+def _passage_rows(out: dict[str, list[Any]], c: Candidate, al: Alignment, body_a: str) -> None:
+    """Append the passage_matches rows of one pair."""
+    for no, p in enumerate(al.passages, 1):
+        row = (c.post_a, c.post_b, no, p.a_start, p.a_end, p.b_start, p.b_end, p.matched_words,
+               body_a[p.a_start:p.a_end])
+        for key, value in zip(PASSAGE_COLUMNS, row, strict=True):
+            out[key].append(value)
+
+
+# --- outlets --------------------------------------------------------------------------------
+
+
+def _detect_outlets(
+    con: duckdb.DuckDBPyConnection, ids: Sequence[str] | None, outlets: Sequence[ol.Outlet], s: Summary
+) -> None:
+    """Find each post's outlets (all posts when ids is None, e.g. after the table was edited)."""
+    if ids is None:
+        con.execute("DELETE FROM post_outlets")
+        rows = con.execute("SELECT post_id, coalesce(body, ''), site FROM posts ORDER BY post_id").fetchall()
+    else:
+        _temp_ids(con, "_dedup_outlets", ids)
+        rows = con.execute("SELECT post_id, coalesce(body, ''), site FROM posts "
+                           "SEMI JOIN _dedup_outlets USING (post_id) ORDER BY post_id").fetchall()
+    cols: dict[str, list[Any]] = {k: [] for k in ("post_id", "outlet_id", "rank", "source", "phrase",
+                                                  "start_offset", "end_offset")}
+    for post_id, body, site in rows:
+        for rank, e in enumerate(ol.detect(body, site, outlets), 1):
+            for key, value in zip(cols, (post_id, e.outlet_id, rank, e.source, e.phrase, e.start, e.end),
+                                  strict=True):
+                cols[key].append(value)
+    _insert(con, "post_outlets", {k: pa.array(v, pa.int32() if k in ("rank", "start_offset", "end_offset")
+                                              else pa.string()) for k, v in cols.items()})
+    s.counts["outlet_posts_scanned"] = len(rows)
+
+
+# --- grouping -------------------------------------------------------------------------------
+
+
+def _post_infos(con: duckdb.DuckDBPyConnection) -> dict[str, PostInfo]:
+    """Words and first-seen stamp of every fingerprinted post."""
+    cols = {r[0] for r in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = 'posts' AND schema_name = current_schema()"
+    ).fetchall()}
+    seen = next((c for c in sorted(cols) if c.startswith("first_seen")), None)
+    expr = f"coalesce(CAST(p.{seen} AS VARCHAR), '')" if seen else "''"
+    rows = con.execute(f"SELECT d.post_id, d.words, {expr} FROM dedup_docs d JOIN posts p USING (post_id)").fetchall()
+    return {pid: PostInfo(words, first) for pid, words, first in rows}
+
+
+def _pairs(con: duckdb.DuckDBPyConnection) -> list[Pair]:
+    """Stored pairs that can group or attach posts."""
+    rows = con.execute("""
+        SELECT post_a, post_b, relation, quoter_post_id, coverage_a, coverage_b, matched_words, passages
+        FROM post_pairs WHERE relation IN ('duplicate', 'version', 'quote')
+    """).fetchall()
+    return [Pair(*r) for r in rows]
+
+
+def _previous(con: duckdb.DuckDBPyConnection) -> Previous:
+    """The article state left by the last run."""
+    article_of = dict(con.execute("SELECT post_id, article_id FROM article_members").fetchall())
+    arts = con.execute("SELECT article_id, canonical_post_id, created_run FROM articles").fetchall()
+    taken = {r[0] for r in con.execute(
+        "SELECT old_article_id FROM article_redirects UNION SELECT article_id FROM articles").fetchall()}
+    return Previous(article_of, {a: c for a, c, _ in arts}, {a: r for a, _, r in arts}, frozenset(taken))
+
+
+def _group(con: duckdb.DuckDBPyConnection, run_no: int, s: Summary) -> None:
+    """Regroup all posts, keep ids stable, and rewrite articles and article_members."""
+    infos = _post_infos(con)
+    groups = group(infos, _pairs(con))
+    prev = _previous(con)
+    ids = assign_ids(groups, prev, run_no)
+    old = _old_articles(con)
+    _write_articles(con, groups, ids, old, run_no)
+    _write_members(con, groups, ids)
+    _write_redirects(con, ids.redirects, run_no)
+    s.counts.update(
+        articles=len(groups),
+        multi_member_articles=sum(1 for g in groups if len(g.members) > 1),
+        redirects_added=len(ids.redirects),
+    )
+
+
+def _old_articles(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, frozenset[tuple[str, str]], int]]:
+    """article_id -> (canonical, {(post, relation)}, changed_run) as stored."""
+    rows = con.execute("""
+        SELECT a.article_id, a.canonical_post_id, a.changed_run, list((m.post_id, m.relation))
+        FROM articles a JOIN article_members m USING (article_id) GROUP BY ALL
+    """).fetchall()
+    return {aid: (canon, frozenset((p, r) for p, r in members), changed) for aid, canon, changed, members in rows}
+
+
+def _write_articles(con: duckdb.DuckDBPyConnection, groups: list[Group], ids: Assignment,
+                    old: dict[str, tuple[str, frozenset[tuple[str, str]], int]], run_no: int) -> None:
+    """Rewrite articles; changed_run moves only for articles whose content changed."""
+    titles = dict(con.execute("SELECT post_id, title FROM posts").fetchall())
+    cols: dict[str, list[Any]] = {k: [] for k in ("article_id", "canonical_post_id", "title", "members",
+                                                  "versions", "duplicates", "quotes", "created_run",
+                                                  "changed_run")}
+    for aid, g in zip(ids.ids, groups, strict=True):
+        content = (g.canonical, frozenset(g.members.items()))
+        prev = old.get(aid)
+        changed = prev[2] if prev is not None and (prev[0], prev[1]) == content else run_no
+        rels = list(g.members.values())
+        row = (aid, g.canonical, titles.get(g.canonical), len(g.members), rels.count("version"),
+               rels.count("duplicate"), rels.count("quote"), ids.created[aid], changed)
+        for key, value in zip(cols, row, strict=True):
+            cols[key].append(value)
+    con.execute("DELETE FROM articles")
+    _insert(con, "articles", cols)
+
+
+def _write_members(con: duckdb.DuckDBPyConnection, groups: list[Group], ids: Assignment) -> None:
+    """Rewrite article_members: relation, outlet with evidence, best-matching member."""
+    rows = []
+    for aid, g in zip(ids.ids, groups, strict=True):
+        for post_id, relation in sorted(g.members.items()):
+            p = g.best.get(post_id)
+            other = p.other(post_id) if p else None
+            rows.append((aid, post_id, relation, post_id == g.canonical, other, p.relation if p else None,
+                         p.cov(post_id) if p else None, p.cov(other) if p and other else None,
+                         p.matched if p else None, p.passages if p else None))
+    con.execute("DELETE FROM article_members")
+    con.execute("""CREATE OR REPLACE TEMP TABLE _dedup_members (article_id VARCHAR, post_id VARCHAR,
+        relation VARCHAR, is_canonical BOOLEAN, matched_post_id VARCHAR, matched_relation VARCHAR,
+        coverage_self DOUBLE, coverage_other DOUBLE, matched_words INTEGER, passages INTEGER)""")
+    names = ("article_id", "post_id", "relation", "is_canonical", "matched_post_id", "matched_relation",
+             "coverage_self", "coverage_other", "matched_words", "passages")
+    _insert(con, "_dedup_members", {n: [r[i] for r in rows] for i, n in enumerate(names)} if rows else {})
+    con.execute("""
+        INSERT INTO article_members
+        SELECT m.article_id, m.post_id, m.relation, m.is_canonical,
+               o.outlet_ids[1], coalesce(o.outlet_ids, []), o.source, o.phrase, o.start_offset, o.end_offset,
+               m.matched_post_id, m.matched_relation, m.coverage_self, m.coverage_other,
+               m.matched_words, m.passages
+        FROM _dedup_members m LEFT JOIN (
+            SELECT post_id, list(outlet_id ORDER BY rank) AS outlet_ids,
+                   arg_min(source, rank) AS source, arg_min(phrase, rank) AS phrase,
+                   arg_min(start_offset, rank) AS start_offset, arg_min(end_offset, rank) AS end_offset
+            FROM post_outlets GROUP BY post_id) o USING (post_id)
+        ORDER BY m.article_id, m.post_id
+    """)
+
+
+def _write_redirects(con: duckdb.DuckDBPyConnection, redirects: dict[str, str], run_no: int) -> None:
+    """Record merged ids and repoint older redirects so every lookup is one hop."""
+    for old_id, new_id in sorted(redirects.items()):
+        con.execute("UPDATE article_redirects SET article_id = ? WHERE article_id = ?", [new_id, old_id])
+        con.execute("INSERT OR REPLACE INTO article_redirects VALUES (?, ?, ?, 'merged')", [old_id, new_id, run_no])

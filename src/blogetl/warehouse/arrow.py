@@ -1,0 +1,127 @@
+"""Parsed dumps as compact Arrow tables: what parse tasks ship to the single warehouse writer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from blogetl.ids import stable_id
+from blogetl.io import DumpFile
+from blogetl.models import ParseResult
+from blogetl.warehouse.schema import (
+    COMMENT_SIGHTINGS,
+    DUMPS,
+    POST_SIGHTINGS,
+    REJECTS,
+    Table,
+    arrow_schema,
+)
+
+
+@dataclass(frozen=True)
+class DumpTables:
+    """One or more parsed dumps, one Arrow table per staged warehouse table (picklable)."""
+
+    dumps: pa.Table
+    post_sightings: pa.Table
+    comment_sightings: pa.Table
+    rejects: pa.Table
+
+    @property
+    def paths(self) -> list[str]:
+        """Paths (relative to raw/) of the dumps held."""
+        return self.dumps.column("path").to_pylist()
+
+    def only(self, dump_ids: set[str]) -> DumpTables:
+        """The same tables restricted to some dumps."""
+        keep = pa.array(sorted(dump_ids), pa.string())
+        return DumpTables(*(t.filter(pc.is_in(t.column("dump_id"), value_set=keep)) for t in self.tables()))
+
+    def tables(self) -> list[pa.Table]:
+        """The four tables in field order."""
+        return [getattr(self, f.name) for f in fields(self)]
+
+    @classmethod
+    def concat(cls, parts: Sequence[DumpTables]) -> DumpTables:
+        """One batch from many parts; a dump path given twice keeps its last version."""
+        owner: dict[str, int] = {}
+        for index, part in enumerate(parts):
+            owner.update(dict.fromkeys(part.dumps.column("dump_id").to_pylist(), index))
+        kept = [part.only({d for d, i in owner.items() if i == index}) for index, part in enumerate(parts)]
+        if not kept:
+            return empty_tables()
+        return cls(*(pa.concat_tables(group) for group in zip(*(k.tables() for k in kept), strict=True)))
+
+
+STAGED_TABLES: tuple[Table, ...] = (DUMPS, POST_SIGHTINGS, COMMENT_SIGHTINGS, REJECTS)
+
+
+def empty_tables() -> DumpTables:
+    """A batch holding no dump."""
+    return DumpTables(*(arrow_schema(t).empty_table() for t in STAGED_TABLES))
+
+
+def dump_id_for(path: str) -> str:
+    """The dump id: a hash of the path under raw/, so a changed file keeps its id."""
+    return stable_id("dump", path)
+
+
+def dump_status(result: ParseResult) -> str:
+    """loaded, partially_rejected or rejected."""
+    if not result.rejects:
+        return "loaded"
+    return "partially_rejected" if result.posts or result.comments else "rejected"
+
+
+def _unique(rows: Iterable[dict[str, Any]], key: Sequence[str]) -> list[dict[str, Any]]:
+    """Rows with the first of each key kept (ON CONFLICT would keep an arbitrary one)."""
+    out: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in rows:
+        out.setdefault(tuple(row[k] for k in key), row)
+    return list(out.values())
+
+
+def _table(table: Table, rows: Iterable[dict[str, Any]]) -> pa.Table:
+    """An Arrow table of a warehouse table's staged columns, keys made unique."""
+    return pa.Table.from_pylist(_unique(rows, table.key), schema=arrow_schema(table))
+
+
+def _dump_row(dump: DumpFile, result: ParseResult, modified_at: datetime | None) -> dict[str, Any]:
+    """The dumps row of one parsed dump."""
+    return {
+        "dump_id": dump_id_for(dump.path), "path": dump.path, "sha256": dump.sha256, "size": dump.size,
+        "encoding": result.encoding, "source_format": result.source_format, "page_kind": result.page_kind.value,
+        "site": result.site, "status": dump_status(result), "posts_found": len(result.posts),
+        "comments_found": len(result.comments), "rejects_found": len(result.rejects),
+        "parser_version": result.parser_version, "file_modified_at": modified_at, "decoded_text": result.text,
+    }
+
+
+def to_arrow(dump: DumpFile, result: ParseResult, *, modified_at: datetime | None = None) -> DumpTables:
+    """One parsed dump as Arrow tables; modified_at is the file's mtime (naive UTC) when known."""
+    dump_id = dump_id_for(dump.path)
+    posts = sorted(result.posts, key=lambda p: (p.truncated, p.position))  # a complete sighting first
+    post_cols, comment_cols = set(POST_SIGHTINGS.staged), set(COMMENT_SIGHTINGS.staged)
+    return DumpTables(
+        dumps=_table(DUMPS, [_dump_row(dump, result, modified_at)]),
+        post_sightings=_table(
+            POST_SIGHTINGS, ({**p.model_dump(mode="json", include=post_cols), "dump_id": dump_id} for p in posts)
+        ),
+        comment_sightings=_table(
+            COMMENT_SIGHTINGS,
+            ({**c.model_dump(mode="json", include=comment_cols), "dump_id": dump_id} for c in result.comments),
+        ),
+        rejects=_table(
+            REJECTS,
+            (
+                {**r.model_dump(mode="json", include=set(REJECTS.staged)), "dump_id": dump_id,
+                 "reject_id": stable_id("reject", dump_id, r.start_offset, r.end_offset, r.reason)}
+                for r in result.rejects
+            ),
+        ),
+    )

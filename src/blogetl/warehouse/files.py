@@ -1,0 +1,86 @@
+"""The files of a warehouse: the published database, the run's working copy, the lock; atomic publish."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from blogetl.warehouse.errors import WarehouseError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class WarehouseFiles:
+    """Where a warehouse lives: `blog.duckdb` and its hidden siblings `.blog.work.duckdb`, `.blog.duckdb.lock`."""
+
+    published: Path
+
+    @classmethod
+    def for_db(cls, db_path: Path | str) -> WarehouseFiles:
+        """The files of the warehouse published at db_path."""
+        return cls(Path(db_path).absolute())
+
+    @property
+    def work(self) -> Path:
+        """The run's private working copy, never opened by analysts."""
+        return self.published.with_name(f".{self.published.stem}.work{self.published.suffix}")
+
+    @property
+    def lock(self) -> Path:
+        """The writer lock file."""
+        return self.published.with_name(f".{self.published.name}.lock")
+
+
+def wal(path: Path) -> Path:
+    """DuckDB's write-ahead log beside a database file."""
+    return path.with_name(path.name + ".wal")
+
+
+def discard_work(files: WarehouseFiles) -> None:
+    """Remove a working copy and its WAL (a killed run's leftovers would be replayed into a fresh copy)."""
+    for path in (files.work, wal(files.work)):
+        path.unlink(missing_ok=True)
+
+
+def start_work(files: WarehouseFiles) -> None:
+    """Make a fresh working copy of the published warehouse (none when nothing is published yet)."""
+    discard_work(files)
+    if files.published.exists():
+        shutil.copyfile(files.published, files.work)
+
+
+def _fsync(path: Path, flags: int = os.O_RDONLY) -> None:
+    """Flush a file or folder to disk."""
+    fd = os.open(path, flags)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def set_aside_stale_wal(files: WarehouseFiles) -> None:
+    """Move away a WAL an analyst's writing session left beside the published file.
+
+    DuckDB replays a WAL found beside a database on open, whichever file it was written
+    for: left in place, an analyst's uncheckpointed writes would land in the new warehouse.
+    The session itself keeps working on the file it opened.
+    """
+    stale = wal(files.published)
+    if stale.exists():
+        aside = stale.with_name(stale.name + ".superseded")
+        log.warning("moving %s (written by a session on the previous warehouse) to %s", stale, aside)
+        os.replace(stale, aside)
+
+
+def publish_work(files: WarehouseFiles) -> None:
+    """Atomically replace the published file by the closed, checkpointed working copy."""
+    if wal(files.work).exists():
+        raise WarehouseError(f"working copy {files.work} still has a WAL after closing; not publishing it")
+    _fsync(files.work)
+    set_aside_stale_wal(files)
+    os.replace(files.work, files.published)
+    _fsync(files.published.parent)

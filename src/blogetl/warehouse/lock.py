@@ -1,0 +1,60 @@
+"""The single-writer lock: an fcntl lock file beside the warehouse, holding the writer's PID."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from pathlib import Path
+
+from blogetl.warehouse.errors import WarehouseLocked
+
+
+class WriterLock:
+    """An exclusive, process-wide lock; the kernel releases it if the holder dies."""
+
+    def __init__(self, lock_path: Path, db_path: Path) -> None:
+        self.lock_path, self.db_path = Path(lock_path), Path(db_path)
+        self._fd: int | None = None
+
+    def holder_pid(self) -> str:
+        """The PID the current holder wrote into the lock file, or 'unknown'."""
+        try:
+            return self.lock_path.read_text().strip() or "unknown"
+        except OSError:
+            return "unknown"
+
+    def _try(self, fd: int) -> bool:
+        """One attempt at the lock."""
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+    def acquire(self, timeout: float = 30.0, first_wait: float = 0.05) -> WriterLock:
+        """Take the lock, retrying with exponential backoff; WarehouseLocked after timeout seconds."""
+        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        deadline, wait = time.monotonic() + timeout, first_wait
+        while not self._try(fd):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                os.close(fd)
+                raise WarehouseLocked(
+                    f"warehouse {self.db_path} is being written by another run (PID {self.holder_pid()}, "
+                    f"lock file {self.lock_path}); gave up after {timeout:g} s"
+                )
+            time.sleep(min(wait, remaining))
+            wait = min(wait * 2, 1.0)
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self._fd = fd
+        return self
+
+    def release(self) -> None:
+        """Let go of the lock (the file stays: removing it would race with a waiting run)."""
+        if self._fd is not None:
+            os.ftruncate(self._fd, 0)
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None

@@ -1,0 +1,127 @@
+"""Loading a batch of parsed dumps: replace each dump's old contribution, then re-merge its posts and comments."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import duckdb
+
+from blogetl.warehouse._sql import column_list, transaction
+from blogetl.warehouse.arrow import STAGED_TABLES, DumpTables
+from blogetl.warehouse.schema import COMMENTS, POSTS, Table
+
+# Which sighting wins: the dump loaded by the latest run, ties broken by path.
+_SIGHTINGS = """
+    s AS (
+        SELECT ps.*, (d.last_run_id, d.path) AS recency
+        FROM post_sightings ps JOIN dumps d USING (dump_id)
+        WHERE ps.post_id IN (SELECT post_id FROM _affected)
+    )"""
+# Text from the latest complete sighting; these from the latest listing page that shows them.
+_TEXT_FIELDS = ("title", "body", "truncated")
+_LISTING_FIELDS = ("byline_author", "byline_date", "comment_count_declared", "reactions")
+
+MERGED_POSTS = f"""
+    WITH {_SIGHTINGS}, merged AS (
+        SELECT post_id,
+               arg_max(site, recency) FILTER (WHERE site IS NOT NULL) AS site,
+               arg_max({{{", ".join(f"'{f}': {f}" for f in _TEXT_FIELDS)}}}, (NOT truncated, recency)) AS txt,
+               {", ".join(f"arg_max({f}, (page_kind = 'listing', recency)) FILTER (WHERE {f} IS NOT NULL) AS {f}" for f in _LISTING_FIELDS)}
+        FROM s GROUP BY post_id
+    )
+    SELECT {", ".join(f"txt.{c} AS {c}" if c in _TEXT_FIELDS else c for c in POSTS.names)} FROM merged"""
+
+# The thread comes from the latest complete sighting on a single page (or any page that showed comments).
+MERGED_COMMENTS = f"""
+    WITH {_SIGHTINGS}, source AS (
+        SELECT post_id, arg_max(dump_id, (NOT truncated, recency)) AS dump_id
+        FROM s
+        WHERE page_kind = 'single'
+           OR EXISTS (SELECT 1 FROM comment_sightings c WHERE c.post_id = s.post_id AND c.dump_id = s.dump_id)
+        GROUP BY post_id
+    )
+    SELECT {column_list(COMMENTS.names, "c.")} FROM comment_sightings c JOIN source USING (post_id, dump_id)"""
+
+_IN_TODO = "dump_id IN (SELECT dump_id FROM _batch WHERE state <> 'unchanged')"
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """What one batch did: the state of each dump path, and sightings and rejects added and removed."""
+
+    states: dict[str, str]
+    counts: Counter[str]
+
+
+def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    """The single integer a statement returns (a count, or a DELETE's row count)."""
+    row = con.execute(sql).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _classify(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Mark each dump of the batch new, changed (same path, other bytes) or unchanged."""
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _batch AS
+        SELECT i.dump_id, i.path, d.first_run_id AS old_first_run_id,
+               CASE WHEN d.dump_id IS NULL THEN 'new' WHEN d.sha256 = i.sha256 THEN 'unchanged' ELSE 'changed' END AS state
+        FROM _in_dumps i LEFT JOIN dumps d USING (dump_id)""")
+    return dict(con.execute("SELECT path, state FROM _batch").fetchall())
+
+
+def _replace_contributions(con: duckdb.DuckDBPyConnection, run_id: int, counts: Counter[str]) -> None:
+    """Swap the sightings, comments and rejects of new and changed dumps for the batch's."""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _affected AS
+        SELECT post_id FROM post_sightings WHERE {_IN_TODO}
+        UNION SELECT post_id FROM _in_post_sightings WHERE {_IN_TODO}""")
+    for table in STAGED_TABLES[1:]:
+        counts[f"{table.name}_removed"] = _scalar(con, f"DELETE FROM {table.name} WHERE {_IN_TODO}")
+        counts[f"{table.name}_added"] = _scalar(
+            con, f"INSERT INTO {table.name} BY NAME SELECT * FROM _in_{table.name} WHERE {_IN_TODO}"
+        )
+    con.execute(f"DELETE FROM dumps WHERE {_IN_TODO}")
+    con.execute(f"""
+        INSERT INTO dumps BY NAME
+        SELECT i.*, coalesce(b.old_first_run_id, {run_id}) AS first_run_id, {run_id} AS last_run_id
+        FROM _in_dumps i JOIN _batch b USING (dump_id) WHERE b.state <> 'unchanged'""")
+
+
+def sync(con: duckdb.DuckDBPyConnection, table: Table, merged_sql: str, scope_sql: str) -> None:
+    """Make the rows of table whose key is in scope equal merged_sql's rows, rewriting only differences."""
+    key, name = table.key[0], table.name
+    differs = " OR ".join(f"m.{c} IS DISTINCT FROM t.{c}" for c in table.names if c != key)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _merged AS {merged_sql}")
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _changed AS
+        SELECT m.* FROM _merged m LEFT JOIN {name} t USING ({key}) WHERE t.{key} IS NULL OR {differs}""")
+    con.execute(f"""
+        DELETE FROM {name} WHERE {key} IN (SELECT {key} FROM _changed)
+           OR ({key} IN ({scope_sql}) AND {key} NOT IN (SELECT {key} FROM _merged))""")
+    con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM _changed")
+
+
+def _apply(con: duckdb.DuckDBPyConnection, run_id: int) -> BatchResult:
+    """The statements of one batch, inside the caller's transaction."""
+    states = _classify(con)
+    counts: Counter[str] = Counter()
+    if any(state != "unchanged" for state in states.values()):
+        _replace_contributions(con, run_id, counts)
+        sync(con, POSTS, MERGED_POSTS, "SELECT post_id FROM _affected")
+        sync(con, COMMENTS, MERGED_COMMENTS, "SELECT comment_id FROM comments WHERE post_id IN (SELECT post_id FROM _affected)")
+    return BatchResult(states, counts)
+
+
+def load_batch(con: duckdb.DuckDBPyConnection, batch: DumpTables, run_id: int) -> BatchResult:
+    """Load a batch of parsed dumps in one transaction, from registered Arrow tables."""
+    names = [f"_in_{t.name}" for t in STAGED_TABLES]
+    for name, table in zip(names, batch.tables(), strict=True):
+        con.register(name, table)
+    try:
+        with transaction(con):
+            result = _apply(con, run_id)
+    finally:
+        for name in names:
+            con.unregister(name)
+    return result

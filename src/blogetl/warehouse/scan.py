@@ -1,0 +1,65 @@
+"""Finding dumps and deciding which need loading: new or changed sha256 under raw/."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from blogetl.io import DumpFile, discover_dumps, read_dump, site_hint_for
+
+
+@dataclass(frozen=True)
+class DumpMeta:
+    """A dump file's identity without its bytes: enough to plan a run and to read it later."""
+
+    root: Path
+    path: str  # relative to root, forward slashes
+    sha256: str
+    size: int
+    site_hint: str | None
+    modified_at: datetime  # naive UTC
+
+    def read(self) -> DumpFile:
+        """The dump's bytes (hashed again: the file may have changed since the scan)."""
+        return read_dump(self.root / self.path, self.root)
+
+
+def _meta(root: Path, file: Path) -> DumpMeta:
+    """Hash and stat one file."""
+    with file.open("rb") as fh:
+        digest = hashlib.file_digest(fh, "sha256").hexdigest()
+    stat = file.stat()
+    rel = file.relative_to(root).as_posix()
+    modified = datetime.fromtimestamp(stat.st_mtime, tz=UTC).replace(tzinfo=None)
+    return DumpMeta(root, rel, digest, stat.st_size, site_hint_for(rel), modified)
+
+
+def scan(raw_dir: Path | str) -> list[DumpMeta]:
+    """Every dump under raw_dir with its sha256, sorted by path."""
+    root = Path(raw_dir).absolute()
+    return [_meta(root, file) for file in discover_dumps(root)]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Scanned dumps split by what the warehouse already holds."""
+
+    new: list[DumpMeta]
+    changed: list[DumpMeta]
+    unchanged: list[DumpMeta]
+
+    @property
+    def todo(self) -> list[DumpMeta]:
+        """The dumps to parse and load, in path order."""
+        return sorted(self.new + self.changed, key=lambda m: m.path)
+
+
+def plan(scanned: Sequence[DumpMeta], known: Mapping[str, str]) -> Plan:
+    """Split scanned dumps into new, changed and unchanged given known path -> sha256."""
+    new = [m for m in scanned if m.path not in known]
+    changed = [m for m in scanned if m.path in known and known[m.path] != m.sha256]
+    unchanged = [m for m in scanned if known.get(m.path) == m.sha256]
+    return Plan(new, changed, unchanged)

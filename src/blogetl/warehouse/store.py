@@ -1,0 +1,237 @@
+"""The single writer of a run: a locked working copy, loaded in batches, published by atomic rename."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from itertools import islice
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TypeVar
+
+import duckdb
+
+from blogetl.io import DumpFile
+from blogetl.models import PARSER_VERSION, ParseResult
+from blogetl.warehouse import changes
+from blogetl.warehouse._sql import column_list, transaction
+from blogetl.warehouse.arrow import DumpTables, to_arrow
+from blogetl.warehouse.ddl import ensure_schema
+from blogetl.warehouse.errors import WarehouseError
+from blogetl.warehouse.files import WarehouseFiles, discard_work, publish_work, start_work
+from blogetl.warehouse.fts import fts_index_exists, rebuild_fts
+from blogetl.warehouse.lock import WriterLock
+from blogetl.warehouse.merge import load_batch
+from blogetl.warehouse.scan import DumpMeta, Plan, plan
+from blogetl.warehouse.schema import INGEST_RUNS, TABLES
+from blogetl.warehouse.summary import IngestSummary, RunCounts
+
+log = logging.getLogger(__name__)
+AfterLoad = Callable[[duckdb.DuckDBPyConnection], dict[str, Any]]
+T = TypeVar("T")
+
+
+def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Consecutive lists of at most size items."""
+    it = iter(items)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+def utcnow() -> datetime:
+    """Now, as naive UTC (the warehouse's TIMESTAMP convention)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def open_work(files: WarehouseFiles) -> duckdb.DuckDBPyConnection:
+    """A fresh working copy of the published warehouse, opened with the schema ensured."""
+    start_work(files)
+    con = duckdb.connect(str(files.work))
+    try:
+        ensure_schema(con)
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def close_and_publish(con: duckdb.DuckDBPyConnection, files: WarehouseFiles) -> None:
+    """Checkpoint and close the working copy, then rename it onto the published file."""
+    con.execute("CHECKPOINT")
+    con.close()
+    publish_work(files)
+
+
+def insert_run(con: duckdb.DuckDBPyConnection, row: dict[str, Any]) -> None:
+    """Record one ingest_runs row."""
+    names = INGEST_RUNS.names
+    marks = ", ".join("?" for _ in names)
+    con.execute(f"INSERT INTO ingest_runs ({column_list(names)}) VALUES ({marks})", [row.get(n) for n in names])
+
+
+class Warehouse:
+    """One run's write access to a warehouse; analysts keep reading the published file meanwhile.
+
+    >>> with Warehouse.open(db) as wh:                                 # doctest: +SKIP
+    ...     todo = wh.plan(scan("raw")).todo
+    ...     wh.load_arrow(parse_dump(m) for m in todo)
+    ...     summary = wh.finish()
+    """
+
+    def __init__(self, files: WarehouseFiles, lock: WriterLock, con: duckdb.DuckDBPyConnection) -> None:
+        self.files, self._lock, self._con = files, lock, con
+        self.run_id = int(con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM ingest_runs").fetchone()[0])  # type: ignore[index]
+        self.started_at = utcnow()
+        self.timings: dict[str, float] = {}
+        self._states: dict[str, str] = {}
+        self._counts: Counter[str] = Counter()
+        self._open = True
+        changes.remember(con)
+
+    @classmethod
+    def open(cls, db_path: Path | str, *, lock_timeout: float = 30.0) -> Warehouse:
+        """Take the writer lock (retrying up to lock_timeout s) and start a working copy."""
+        started = time.perf_counter()
+        files = WarehouseFiles.for_db(db_path)
+        files.published.parent.mkdir(parents=True, exist_ok=True)
+        lock = WriterLock(files.lock, files.published).acquire(lock_timeout)
+        con = None
+        try:
+            con = open_work(files)
+            wh = cls(files, lock, con)
+        except BaseException:
+            if con is not None:
+                con.close()
+            discard_work(files)
+            lock.release()
+            raise
+        wh.timings["open"] = time.perf_counter() - started
+        return wh
+
+    def __enter__(self) -> Warehouse:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        """Publish on success unless already finished; on an exception record a failed run."""
+        if exc is not None:
+            self.abort(exc)
+        elif self._open:
+            self.finish()
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        """The working copy's connection (after-load stages write their own tables through it)."""
+        self._require_open()
+        return self._con
+
+    @contextmanager
+    def timer(self, stage: str) -> Iterator[None]:
+        """Add the time spent in the block to timings[stage]."""
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[stage] = self.timings.get(stage, 0.0) + time.perf_counter() - started
+
+    def _require_open(self) -> None:
+        """Fail clearly when the run was already finished or aborted."""
+        if not self._open:
+            raise WarehouseError(f"run {self.run_id} on {self.files.published} is already finished")
+
+    def known_dumps(self) -> dict[str, str]:
+        """path -> sha256 of every dump the warehouse holds."""
+        return dict(self.con.execute("SELECT path, sha256 FROM dumps").fetchall())
+
+    def plan(self, scanned: Sequence[DumpMeta]) -> Plan:
+        """Split scanned dumps into new, changed and unchanged; the run counts them as seen."""
+        result = plan(scanned, self.known_dumps())
+        self._states.update({m.path: "unchanged" for m in result.unchanged})
+        self._states.update({m.path: "pending" for m in result.todo})
+        return result
+
+    def load(self, parsed: Iterable[tuple[DumpFile, ParseResult]], *, batch_size: int = 200) -> None:
+        """Load parsed dumps (skipping those already loaded with the same sha256)."""
+        self.load_arrow((to_arrow(dump, result) for dump, result in parsed), batch_size=batch_size)
+
+    def load_arrow(self, tables: Iterable[DumpTables], *, batch_size: int = 200) -> None:
+        """Load dumps shipped as Arrow tables, batch_size dumps per transaction."""
+        self._require_open()
+        for chunk in chunked(tables, batch_size):
+            with self.timer("load"):
+                result = load_batch(self.con, DumpTables.concat(chunk), self.run_id)
+            for path, state in result.states.items():
+                if self._states.get(path) in (None, "pending"):
+                    self._states[path] = state
+            self._counts += result.counts
+
+    def counts(self) -> RunCounts:
+        """What the run changed so far."""
+        states = Counter(self._states.values())
+        dumps = {"dumps_seen": len(self._states), **{f"dumps_{s}": states[s] for s in ("new", "changed", "unchanged")}}
+        return RunCounts(**dumps, **changes.changes(self.con), **self._counts)
+
+    def totals(self) -> dict[str, int]:
+        """Rows per public table."""
+        return {t.name: int(self.con.execute(f"SELECT count(*) FROM {t.name}").fetchone()[0]) for t in TABLES}  # type: ignore[index]
+
+    def finish(self, *, after_load: Sequence[AfterLoad] = ()) -> IngestSummary:
+        """Run the after-load stages, refresh the full-text index, record the run and publish."""
+        self._require_open()
+        try:
+            with self.timer("after_load"):
+                stage_results = [stage(self.con) for stage in after_load]
+            counts = self.counts()
+            with self.timer("fts"), transaction(self.con):
+                if counts.posts_added or counts.posts_updated or counts.posts_removed or not fts_index_exists(self.con):
+                    rebuild_fts(self.con)
+                row = self._run_row("succeeded", counts)
+                insert_run(self.con, row)
+            totals = self.totals()
+            with self.timer("publish"):
+                close_and_publish(self._con, self.files)
+        except BaseException as exc:
+            self.abort(exc)
+            raise
+        self._release()
+        return IngestSummary(**row, db_path=str(self.files.published), totals=totals, timings=self.timings,
+                             after_load=stage_results)
+
+    def _run_row(self, status: str, counts: RunCounts, error: str | None = None) -> dict[str, Any]:
+        """The ingest_runs row of this run."""
+        return {"run_id": self.run_id, "started_at": self.started_at, "finished_at": utcnow(), "status": status,
+                "error": error, "parser_version": PARSER_VERSION, **counts.model_dump()}
+
+    def abort(self, error: BaseException | None = None) -> None:
+        """Throw the run's work away; with an error, publish a 'failed' ingest_runs row (best effort)."""
+        if not self._open:
+            return
+        try:
+            self._con.close()
+            discard_work(self.files)
+            if error is not None:
+                self._publish_failure(error)
+        finally:
+            self._release()
+
+    def _publish_failure(self, error: BaseException) -> None:
+        """Record a failed run on top of the published warehouse, nothing else."""
+        message = f"{type(error).__name__}: {error}"
+        try:
+            con = open_work(self.files)
+            insert_run(con, self._run_row("failed", RunCounts(), message))
+            close_and_publish(con, self.files)
+        except Exception:  # the original error matters more than the bookkeeping
+            log.exception("could not record failed run %s in %s", self.run_id, self.files.published)
+            discard_work(self.files)
+
+    def _release(self) -> None:
+        """Close the connection if still open and let go of the lock."""
+        self._open = False
+        try:
+            self._con.close()
+        finally:
+            self._lock.release()

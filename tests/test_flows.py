@@ -1,0 +1,205 @@
+"""The Prefect layer: ingest flow runs, caching, Dask, serve, watch, concurrent runs (one test server)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+pytestmark = pytest.mark.flows
+
+BLOGETL = Path(sys.executable).with_name("blogetl")
+
+
+def count(db: Path, sql: str) -> int:
+    """One integer from the published warehouse."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        return int(con.execute(sql).fetchone()[0])
+
+
+def test_first_run_loads_samples_and_second_run_changes_nothing(prefect_server, raw_copy, tmp_path):
+    from flows.ingest import run_ingest
+
+    db = tmp_path / "wh" / "blog.duckdb"
+    db.parent.mkdir()
+    state, report = run_ingest(str(raw_copy), str(db), dedup=False)
+    assert state.is_completed(), state.message
+    assert report.summary.dumps_new == 5 and report.summary.posts_added == 30
+    assert report.not_loaded == {}
+    assert count(db, "SELECT count(*) FROM posts") == 30
+    assert count(db, "SELECT count(*) FROM comments") == 5
+
+    state, report = run_ingest(str(raw_copy), str(db), dedup=False)
+    assert state.is_completed()
+    s = report.summary
+    assert (s.dumps_unchanged, s.dumps_new, s.posts_added, s.posts_updated, s.comments_added) == (5, 0, 0, 0, 0)
+    assert count(db, "SELECT count(*) FROM ingest_runs") == 2
+
+
+def test_bad_dump_is_recorded_and_named_while_the_others_load(prefect_server, raw_copy, tmp_path):
+    from flows.ingest import run_ingest
+
+    (raw_copy / "zz_broken.txt").write_bytes(b"\x00\x01\x02\xff" * 500)
+    db = tmp_path / "blog.duckdb"
+    state, report = run_ingest(str(raw_copy), str(db), dedup=False)
+    assert state.is_failed()
+    assert "zz_broken.txt" in state.message and "1 dump(s) not loaded" in state.message
+    assert list(report.not_loaded) == ["zz_broken.txt"]
+    assert "binary_dump" in report.not_loaded["zz_broken.txt"]
+    assert count(db, "SELECT count(*) FROM posts") == 30
+    assert count(db, "SELECT count(*) FROM dumps WHERE status = 'rejected'") == 1
+    assert count(db, "SELECT count(*) FROM rejects WHERE reason = 'binary_dump'") == 1
+
+
+def test_parse_task_is_cached_by_content_and_parser_version(prefect_server, raw_copy):
+    from flows.ingest import parse
+    from prefect import flow
+
+    from blogetl.warehouse import scan
+
+    meta = scan(raw_copy)[0]
+
+    @flow
+    def twice():
+        return [parse(meta, return_state=True) for _ in range(2)]
+
+    first, second = twice()
+    assert first.is_completed() and second.is_completed()
+    assert second.name == "Cached"
+    assert first.result().dumps.num_rows == 1
+    assert second.result().post_sightings.num_rows == first.result().post_sightings.num_rows == 9
+
+
+def test_summary_artifact_lists_counts_and_failures(prefect_server, raw_copy, tmp_path):
+    from flows.ingest import run_ingest
+    from flows.report import summary_markdown
+
+    state, report = run_ingest(str(raw_copy), str(tmp_path / "blog.duckdb"), dedup=False)
+    md = summary_markdown(report.summary, {"x.txt": "rejected by the parser: empty_dump"})
+    assert "| posts | 30 | added 30" in md
+    assert "| parse |" in md and "| load |" in md
+    assert "- `x.txt`: rejected by the parser: empty_dump" in md
+
+
+def test_dask_runner_gives_the_same_warehouse(prefect_server, raw_copy, tmp_path):
+    from flows.ingest import run_ingest
+
+    state, report = run_ingest(str(raw_copy), str(tmp_path / "dask.duckdb"), dedup=False, task_runner="dask")
+    assert state.is_completed(), state.message
+    state2, _ = run_ingest(str(raw_copy), str(tmp_path / "threads.duckdb"), dedup=False)
+    for table in ("posts", "comments", "post_sightings"):
+        key = {"posts": "post_id", "comments": "comment_id", "post_sightings": "post_id, dump_id"}[table]
+        q = f"SELECT {key} FROM {table} ORDER BY ALL"
+        with duckdb.connect(str(tmp_path / "dask.duckdb"), read_only=True) as a, \
+             duckdb.connect(str(tmp_path / "threads.duckdb"), read_only=True) as b:
+            assert a.execute(q).fetchall() == b.execute(q).fetchall()
+    assert report.summary.posts_added == 30
+
+
+def test_unknown_task_runner_is_a_clear_error():
+    from flows.runners import make_task_runner
+
+    with pytest.raises(ValueError, match="unknown task runner 'spark'"):
+        make_task_runner("spark")
+
+
+def test_serve_registers_a_scheduled_deployment_and_stops(prefect_server, raw_copy, tmp_path):
+    from flows.serve import DEPLOYMENT_NAME, build_deployment
+    from prefect.client.orchestration import get_client
+    from prefect.runner import Runner
+
+    deployment = build_deployment("*/5 * * * *", str(raw_copy), str(tmp_path / "s.duckdb"))
+
+    async def scenario():
+        runner = Runner(limit=1, pause_on_shutdown=True)
+        deployment_id = await runner.aadd_deployment(deployment)
+        task = asyncio.create_task(runner.start())
+        await asyncio.sleep(2)
+        async with get_client() as client:
+            dep = await client.read_deployment_by_name(f"ingest/{DEPLOYMENT_NAME}")
+            schedules = [s.schedule.cron for s in dep.schedules]
+        await runner.astop()
+        task.cancel()
+        return deployment_id, dep, schedules
+
+    deployment_id, dep, schedules = asyncio.run(scenario())
+    assert dep.id == deployment_id
+    assert schedules == ["*/5 * * * *"]
+    assert dep.parameters["raw_dir"] == str(raw_copy.absolute())
+    assert dep.global_concurrency_limit.limit == 1
+    assert dep.concurrency_options.collision_strategy.value == "CANCEL_NEW"
+
+
+def test_watch_ingests_a_dump_copied_into_raw(prefect_server, raw_copy, tmp_path):
+    from flows.ingest import run_ingest
+    from flows.watch import watch_raw
+
+    db = tmp_path / "watch.duckdb"
+    runs: list[float] = []
+
+    def run():
+        run_ingest(str(raw_copy), str(db), dedup=False)
+        runs.append(time.monotonic())
+
+    dropped: list[float] = []
+
+    def drop_files():
+        while not runs:
+            time.sleep(0.1)
+        time.sleep(1.0)
+        dropped.append(time.monotonic())
+        for i in range(3):  # a burst: one run, not three
+            shutil.copy(raw_copy / "000_17c9fd5fd54ce450.txt", raw_copy / f"new_{i}.txt")
+
+    stop = threading.Event()
+    threading.Thread(target=drop_files, daemon=True).start()
+    threading.Timer(120, stop.set).start()
+    made = watch_raw(raw_copy, run, initial_run=True, step_ms=500, debounce_ms=5000, settle=0.5, stop_event=stop, max_runs=2)
+    stop.set()
+    assert made == 2
+    assert runs[1] - dropped[0] < 15, "the new dumps were ingested within seconds"
+    assert count(db, "SELECT count(*) FROM dumps") == 8
+    assert count(db, "SELECT count(*) FROM posts") == 30  # copies add sightings, not posts
+    assert count(db, "SELECT count(*) FROM ingest_runs") == 2
+
+
+def test_settle_waits_for_a_file_still_being_written(tmp_path):
+    from flows.watch import wait_until_settled
+
+    f = tmp_path / "growing.txt"
+    f.write_text("a")
+
+    def writer():
+        for _ in range(5):
+            time.sleep(0.2)
+            with f.open("a") as fh:
+                fh.write("more")
+
+    t = threading.Thread(target=writer)
+    started = time.monotonic()
+    t.start()
+    assert wait_until_settled([f], settle=0.5, poll=0.05) == [f]
+    t.join()
+    assert time.monotonic() - started >= 1.0 + 0.5 - 0.1  # waited for the last write, then the settle time
+    assert f.read_text() == "a" + "more" * 5
+
+
+def test_two_concurrent_ingest_processes_neither_corrupts_nor_duplicates(prefect_server, raw_copy, tmp_path):
+    db = tmp_path / "blog.duckdb"
+    env = {**os.environ, "PREFECT_API_URL": prefect_server}
+    cmd = [str(BLOGETL), "ingest", "--raw", str(raw_copy), "--db", str(db), "--no-dedup"]
+    procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(2)]
+    outs = [p.communicate(timeout=300)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    assert count(db, "SELECT count(*) FROM posts") == 30
+    assert count(db, "SELECT count(*) FROM post_sightings") == 31
+    assert count(db, "SELECT count(*) FROM ingest_runs WHERE status = 'succeeded'") == 2
+    assert count(db, "SELECT sum(posts_added) FROM ingest_runs") == 30  # the second run found it all loaded
