@@ -203,3 +203,28 @@ def test_two_concurrent_ingest_processes_neither_corrupts_nor_duplicates(prefect
     assert count(db, "SELECT count(*) FROM post_sightings") == 31
     assert count(db, "SELECT count(*) FROM ingest_runs WHERE status = 'succeeded'") == 2
     assert count(db, "SELECT sum(posts_added) FROM ingest_runs") == 30  # the second run found it all loaded
+
+
+def test_prefect_yaml_deploys_the_flow_to_a_work_pool(prefect_server):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import WorkPoolCreate
+
+    async def create_pool():
+        async with get_client() as client:
+            await client.create_work_pool(WorkPoolCreate(name="blogetl", type="process"), overwrite=True)
+
+    asyncio.run(create_pool())
+    env = {**os.environ, "PREFECT_API_URL": prefect_server, "BLOGETL_HOME": str(Path.cwd())}
+    prefect = Path(sys.executable).with_name("prefect")
+    done = subprocess.run([str(prefect), "--no-prompt", "deploy", "--name", "blogetl-ingest"], env=env,
+                          capture_output=True, text=True, timeout=300, cwd=Path(__file__).resolve().parent.parent)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+    async def read():
+        async with get_client() as client:
+            return await client.read_deployment_by_name("ingest/blogetl-ingest")
+
+    dep = asyncio.run(read())
+    assert dep.work_pool_name == "blogetl"
+    assert [s.schedule.cron for s in dep.schedules] == ["*/15 * * * *"]
+    assert dep.parameters == {"raw_dir": "raw", "db_path": "warehouse/blog.duckdb", "dedup": True}

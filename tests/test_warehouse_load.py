@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import shutil
 from pathlib import Path
 
@@ -10,7 +11,16 @@ import pytest
 
 from blogetl.io import DumpFile
 from blogetl.models import Comment, PageKind, ParseResult, Post
-from blogetl.warehouse import DumpTables, Warehouse, WarehouseError, ingest, snapshot, to_arrow
+from blogetl.warehouse import (
+    DumpTables,
+    Warehouse,
+    WarehouseError,
+    ingest,
+    parse_dump,
+    scan,
+    snapshot,
+    to_arrow,
+)
 from blogetl.warehouse.schema import TABLES
 
 RAW = Path(__file__).resolve().parents[1] / "raw"
@@ -34,12 +44,6 @@ def content(db: Path) -> dict[str, list[tuple]]:
     snap = snapshot(db)
     snap.pop("ingest_runs")
     return snap
-
-
-@pytest.fixture
-def raw(tmp_path: Path) -> Path:
-    """A private copy of the shipped samples."""
-    return Path(shutil.copytree(RAW, tmp_path / "raw"))
 
 
 @pytest.fixture(scope="module")
@@ -92,11 +96,11 @@ def test_comment_threads_have_paths(built: Path) -> None:
     assert {t for _, _, t in got} == {SATT_STOPP}
 
 
-def test_second_run_changes_nothing_but_ingest_runs(raw: Path, tmp_path: Path) -> None:
+def test_second_run_changes_nothing_but_ingest_runs(raw_copy: Path, tmp_path: Path) -> None:
     db = tmp_path / "blog.duckdb"
-    first = ingest(raw, db)
+    first = ingest(raw_copy, db)
     before = content(db)
-    second = ingest(raw, db)
+    second = ingest(raw_copy, db)
     assert content(db) == before
     assert (second.dumps_seen, second.dumps_unchanged, second.dumps_new, second.dumps_changed) == (5, 5, 0, 0)
     assert (second.posts_added, second.posts_updated, second.posts_removed, second.posts_unchanged) == (0, 0, 0, 30)
@@ -106,12 +110,12 @@ def test_second_run_changes_nothing_but_ingest_runs(raw: Path, tmp_path: Path) -
 
 
 @pytest.mark.parametrize("sample, sightings", [(LISTING, 9), (SINGLE, 1)])
-def test_a_copy_under_a_second_name_adds_a_dump_and_sightings_only(raw: Path, tmp_path: Path, sample: str, sightings: int) -> None:
+def test_a_copy_under_a_second_name_adds_a_dump_and_sightings_only(raw_copy: Path, tmp_path: Path, sample: str, sightings: int) -> None:
     db = tmp_path / "blog.duckdb"
-    ingest(raw, db)
+    ingest(raw_copy, db)
     before = content(db)
-    shutil.copy(raw / sample, raw / f"copy_of_{sample}")
-    summary = ingest(raw, db)
+    shutil.copy(raw_copy / sample, raw_copy / f"copy_of_{sample}")
+    summary = ingest(raw_copy, db)
     after = content(db)
     assert (summary.dumps_new, summary.post_sightings_added, summary.posts_added, summary.posts_updated) == (1, sightings, 0, 0)
     assert len(after["dumps"]) == 6 and len(after["post_sightings"]) == 31 + sightings
@@ -128,12 +132,12 @@ def _edit_listing(raw: Path) -> None:
     path.write_text(text[:cut] + text[text.index("Arkiv\nRSS", cut):], encoding="utf-8")
 
 
-def test_a_changed_dump_replaces_its_earlier_contribution(raw: Path, tmp_path: Path) -> None:
+def test_a_changed_dump_replaces_its_earlier_contribution(raw_copy: Path, tmp_path: Path) -> None:
     db = tmp_path / "blog.duckdb"
-    ingest(raw, db)
+    ingest(raw_copy, db)
     (old_id, old_sha), = rows(db, "SELECT dump_id, sha256 FROM dumps WHERE path LIKE '001%'")
-    _edit_listing(raw)
-    summary = ingest(raw, db)
+    _edit_listing(raw_copy)
+    summary = ingest(raw_copy, db)
     assert (summary.dumps_changed, summary.posts_added, summary.posts_updated, summary.posts_removed) == (1, 1, 1, 2)
     (new_id, new_sha, first, last), = rows(db, "SELECT dump_id, sha256, first_run_id, last_run_id FROM dumps WHERE path LIKE '001%'")
     assert (new_id, first, last) == (old_id, 1, 2) and new_sha != old_sha
@@ -142,44 +146,44 @@ def test_a_changed_dump_replaces_its_earlier_contribution(raw: Path, tmp_path: P
     assert rows(db, "SELECT body LIKE '%Ett mycket bra möte.%' FROM posts WHERE title = 'Bakfickan besöktes av Lena Hallengren'") == [(True,)]
 
 
-def test_incremental_result_equals_a_clean_build(raw: Path, tmp_path: Path) -> None:
-    ingest(raw, tmp_path / "incremental.duckdb")
-    _edit_listing(raw)
-    shutil.copy(raw / SINGLE, raw / "again.txt")
-    ingest(raw, tmp_path / "incremental.duckdb")
-    ingest(raw, tmp_path / "clean.duckdb")
+def test_incremental_result_equals_a_clean_build(raw_copy: Path, tmp_path: Path) -> None:
+    ingest(raw_copy, tmp_path / "incremental.duckdb")
+    _edit_listing(raw_copy)
+    shutil.copy(raw_copy / SINGLE, raw_copy / "again.txt")
+    ingest(raw_copy, tmp_path / "incremental.duckdb")
+    ingest(raw_copy, tmp_path / "clean.duckdb")
     incremental, clean = content(tmp_path / "incremental.duckdb"), content(tmp_path / "clean.duckdb")
     for table in ("posts", "comments", "post_sightings", "comment_sightings", "rejects"):
         assert incremental[table] == clean[table], table
 
 
-def test_an_edited_post_keeps_its_id_and_takes_the_latest_text(raw: Path, tmp_path: Path) -> None:
+def test_an_edited_post_keeps_its_id_and_takes_the_latest_text(raw_copy: Path, tmp_path: Path) -> None:
     db = tmp_path / "blog.duckdb"
-    ingest(raw, db)
+    ingest(raw_copy, db)
     (post_id,), = rows(db, "SELECT post_id FROM posts WHERE title = ?", SATT_STOPP)
-    single = raw / SINGLE
+    single = raw_copy / SINGLE
     single.write_text(single.read_text(encoding="utf-8").replace("Punkt slut.", "Punkt slut, helt enkelt."), encoding="utf-8")
-    summary = ingest(raw, db)
+    summary = ingest(raw_copy, db)
     assert (summary.posts_updated, summary.posts_added, summary.comments_unchanged) == (1, 0, 5)
     assert rows(db, "SELECT post_id, body LIKE '%Punkt slut, helt enkelt.%' FROM posts WHERE title = ?", SATT_STOPP) == [(post_id, True)]
     bodies = rows(db, "SELECT s.body LIKE '%helt enkelt.%' FROM post_sightings s JOIN dumps d USING (dump_id) WHERE post_id = ? ORDER BY d.path", post_id)
     assert bodies == [(False,), (True,)]  # both versions stay visible
 
 
-def test_a_dump_gone_from_raw_keeps_its_rows(raw: Path, tmp_path: Path) -> None:
+def test_a_dump_gone_from_raw_keeps_its_rows(raw_copy: Path, tmp_path: Path) -> None:
     db = tmp_path / "blog.duckdb"
-    ingest(raw, db)
+    ingest(raw_copy, db)
     before = content(db)
-    (raw / SINGLE).unlink()
-    summary = ingest(raw, db)
+    (raw_copy / SINGLE).unlink()
+    summary = ingest(raw_copy, db)
     assert summary.dumps_seen == 4 and content(db) == before
 
 
-def test_unparseable_dumps_are_rejected_with_their_text(raw: Path, tmp_path: Path) -> None:
+def test_unparseable_dumps_are_rejected_with_their_text(raw_copy: Path, tmp_path: Path) -> None:
     db = tmp_path / "blog.duckdb"
-    (raw / "empty.txt").write_bytes(b"")
-    (raw / "noise.txt").write_bytes(bytes(range(256)) * 4)
-    summary = ingest(raw, db)
+    (raw_copy / "empty.txt").write_bytes(b"")
+    (raw_copy / "noise.txt").write_bytes(bytes(range(256)) * 4)
+    summary = ingest(raw_copy, db)
     assert summary.rejects_added == 2
     got = rows(db, "SELECT d.path, d.status, r.reason FROM rejects r JOIN dumps d USING (dump_id) ORDER BY d.path")
     assert got == [("empty.txt", "rejected", "empty_dump"), ("noise.txt", "rejected", "binary_dump")]
@@ -257,32 +261,32 @@ def test_loading_an_already_loaded_dump_is_a_no_op(tmp_path: Path) -> None:
     assert (summary.dumps_unchanged, summary.post_sightings_added, summary.posts_unchanged) == (1, 0, 1)
 
 
-def test_after_load_stages_run_in_the_working_copy_before_publishing(raw: Path, tmp_path: Path) -> None:
+def test_after_load_stages_run_in_the_working_copy_before_publishing(raw_copy: Path, tmp_path: Path) -> None:
     db = tmp_path / "blog.duckdb"
 
     def stage(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         con.execute("CREATE OR REPLACE TABLE stage_output AS SELECT post_id FROM posts")
         return {"rows": con.execute("SELECT count(*) FROM stage_output").fetchone()[0]}
 
-    summary = ingest(raw, db, after_load=[stage])
+    summary = ingest(raw_copy, db, after_load=[stage])
     assert summary.after_load == [{"rows": 30}] and count(db, "stage_output") == 30
 
 
-def test_a_failing_stage_publishes_nothing_but_a_failed_run(raw: Path, tmp_path: Path) -> None:
+def test_a_failing_stage_publishes_nothing_but_a_failed_run(raw_copy: Path, tmp_path: Path) -> None:
     db = tmp_path / "blog.duckdb"
-    ingest(raw, db)
+    ingest(raw_copy, db)
     before = content(db)
-    shutil.copy(raw / LISTING, raw / "new.txt")
+    shutil.copy(raw_copy / LISTING, raw_copy / "new.txt")
 
     def broken(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         raise RuntimeError("dedup exploded")
 
     with pytest.raises(RuntimeError, match="dedup exploded"):
-        ingest(raw, db, after_load=[broken])
+        ingest(raw_copy, db, after_load=[broken])
     assert content(db) == before
     assert rows(db, "SELECT run_id, status, error FROM ingest_runs ORDER BY run_id")[-1] == (2, "failed", "RuntimeError: dedup exploded")
     assert sorted(p.name for p in tmp_path.iterdir()) == [".blog.duckdb.lock", "blog.duckdb", "raw"]
-    assert ingest(raw, db).dumps_new == 1
+    assert ingest(raw_copy, db).dumps_new == 1
 
 
 def test_a_finished_run_refuses_more_work(tmp_path: Path) -> None:
@@ -290,3 +294,23 @@ def test_a_finished_run_refuses_more_work(tmp_path: Path) -> None:
     wh.finish()
     with pytest.raises(WarehouseError, match="already finished"):
         wh.load([])
+
+
+def test_plan_splits_scanned_dumps_by_sha256(raw_copy: Path, tmp_path: Path) -> None:
+    db = tmp_path / "blog.duckdb"
+    ingest(raw_copy, db)
+    (raw_copy / "new.txt").write_text("Rubrik\n\nText.\n", encoding="utf-8")
+    (raw_copy / SINGLE).write_text((raw_copy / SINGLE).read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    with Warehouse.open(db) as wh:
+        plan = wh.plan(scan(raw_copy))
+        assert ([m.path for m in plan.new], [m.path for m in plan.changed], len(plan.unchanged)) == (["new.txt"], [SINGLE], 4)
+        assert [m.path for m in plan.todo] == [SINGLE, "new.txt"]
+        wh.abort()
+    assert rows(db, "SELECT count(*) FROM ingest_runs") == [(1,)]
+
+
+def test_parsed_dumps_travel_as_picklable_arrow() -> None:
+    tables = parse_dump(next(m for m in scan(RAW) if m.path == SINGLE))
+    again = pickle.loads(pickle.dumps(tables))
+    assert again.paths == [SINGLE] and again.comment_sightings.num_rows == 5
+    assert all(a.equals(b) for a, b in zip(again.tables(), tables.tables(), strict=True))

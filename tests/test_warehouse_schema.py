@@ -13,6 +13,7 @@ import pytest
 
 from blogetl.warehouse import ensure_schema, extension_directory, ingest, shell_sql
 from blogetl.warehouse.arrow import STAGED_TABLES
+from blogetl.warehouse.examples import EXAMPLES
 from blogetl.warehouse.schema import TABLES, arrow_schema
 
 RAW = Path(__file__).resolve().parents[1] / "raw"
@@ -100,3 +101,15 @@ def test_the_extension_comes_from_the_installed_package() -> None:
     folder = extension_directory()
     assert folder.name == "extensions" and folder.parent.name == "duckdb_ext"
     assert f"SET extension_directory = '{folder}';\nLOAD fts;" in shell_sql()
+
+
+@pytest.mark.parametrize("name", list(EXAMPLES))
+def test_the_example_queries_run(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    con.execute(shell_sql())
+    got = con.execute(EXAMPLES[name]).fetchall()
+    assert got or name == "rejects to look at"
+
+
+def test_the_shell_lines_print_from_the_command_line() -> None:
+    out = subprocess.run([sys.executable, "-m", "blogetl.warehouse.fts"], capture_output=True, text=True, check=True).stdout
+    assert out == shell_sql()

@@ -90,6 +90,25 @@ def kept_words(doc: Doc, masked_lines: Collection[int]) -> npt.NDArray[np.int64]
     return np.flatnonzero(~np.isin(doc.line, list(masked_lines)))
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A doc ready to align: unmasked words, their n-grams, and the n-grams sorted."""
+
+    doc: Doc
+    kept: npt.NDArray[np.int64]
+    grams: npt.NDArray[np.uint64]
+    order: npt.NDArray[np.int64]
+    sorted_grams: npt.NDArray[np.uint64]
+
+
+def prepare(doc: Doc, params: AlignParams, masked_lines: Collection[int] = ()) -> Prepared:
+    """Mask, hash and sort a doc once; it is then aligned against any number of others."""
+    kept = kept_words(doc, masked_lines)
+    grams = ngram_hashes(doc.hashes[kept], params.n)
+    order = np.argsort(grams, kind="stable")
+    return Prepared(doc, kept, grams, order, grams[order])
+
+
 def align(
     a: Doc,
     b: Doc,
@@ -98,31 +117,31 @@ def align(
     mask_b: Collection[int] = (),
 ) -> Alignment:
     """Align the shared passages of two tokenised bodies."""
-    ka, kb = kept_words(a, mask_a), kept_words(b, mask_b)
-    ga = ngram_hashes(a.hashes[ka], params.n)
-    gb = ngram_hashes(b.hashes[kb], params.n)
-    runs = _select(_runs(ga, gb, params))
+    return align_prepared(prepare(a, params, mask_a), prepare(b, params, mask_b), params)
+
+
+def align_prepared(a: Prepared, b: Prepared, params: AlignParams) -> Alignment:
+    """Align two prepared docs."""
+    runs = _select(_runs(a, b.grams, params))
     passages = [
-        _passage(a, b, ka, kb, chain)
+        _passage(a, b, chain)
         for chain in _chain(runs, params.max_gap)
         if sum(r.matched for r in chain) >= params.min_passage_words
     ]
-    return Alignment(tuple(passages), len(ka), len(kb))
+    return Alignment(tuple(passages), len(a.kept), len(b.kept))
 
 
-def _runs(ga: npt.NDArray[np.uint64], gb: npt.NDArray[np.uint64], params: AlignParams) -> list[_Run]:
+def _runs(a: Prepared, gb: npt.NDArray[np.uint64], params: AlignParams) -> list[_Run]:
     """Maximal runs of touching seeds on one diagonal (vectorised seed join)."""
-    order = np.argsort(ga, kind="stable")
-    sa = ga[order]
-    lo = np.searchsorted(sa, gb, "left")
-    cnt = np.searchsorted(sa, gb, "right") - lo
+    lo = np.searchsorted(a.sorted_grams, gb, "left")
+    cnt = np.searchsorted(a.sorted_grams, gb, "right") - lo
     cnt[cnt > params.max_repeat] = 0  # a phrase repeated within a text seeds nothing
     if not cnt.any():
         return []
     j = np.repeat(np.arange(len(gb)), cnt)
     first = np.repeat(lo, cnt)
     within = np.arange(len(j)) - np.repeat(np.cumsum(cnt) - cnt, cnt)
-    i = order[first + within]
+    i = a.order[first + within]
     d = i - j
     by = np.lexsort((j, d))
     d, j = d[by], j[by]
@@ -162,18 +181,18 @@ def _chain(runs: list[_Run], max_gap: int) -> list[list[_Run]]:
     return chains
 
 
-def _passage(a: Doc, b: Doc, ka: npt.NDArray[np.int64], kb: npt.NDArray[np.int64], chain: list[_Run]) -> Passage:
+def _passage(a: Prepared, b: Prepared, chain: list[_Run]) -> Passage:
     """A chain of runs as a passage with character offsets."""
-    a0, a1 = int(ka[chain[0].a0]), int(ka[chain[-1].a1 - 1])
-    b0, b1 = int(kb[chain[0].b0]), int(kb[chain[-1].b1 - 1])
+    a0, a1 = int(a.kept[chain[0].a0]), int(a.kept[chain[-1].a1 - 1])
+    b0, b1 = int(b.kept[chain[0].b0]), int(b.kept[chain[-1].b1 - 1])
     return Passage(
         a_word_start=a0,
         a_word_end=a1 + 1,
         b_word_start=b0,
         b_word_end=b1 + 1,
-        a_start=a.span(a0)[0],
-        a_end=a.span(a1)[1],
-        b_start=b.span(b0)[0],
-        b_end=b.span(b1)[1],
+        a_start=a.doc.span(a0)[0],
+        a_end=a.doc.span(a1)[1],
+        b_start=b.doc.span(b0)[0],
+        b_end=b.doc.span(b1)[1],
         matched_words=sum(r.matched for r in chain),
     )

@@ -57,14 +57,14 @@ class DedupConfig:
     # An n-gram in more than 30 posts is a phrase ("för att förebygga och förhindra"), not
     # evidence of reuse: article families are far smaller.  It is dropped from candidates.
     max_df: int = 30
-    min_shared_fps: int = 2  # one shared n-gram is chance; two make a candidate
+    min_shared_fps: int = 3  # below three shared n-grams no pair has ever verified above "shared"
     align: AlignParams = field(default_factory=AlignParams)
     duplicate_min_cov: float = 0.95
-    version_min_mean_cov: float = 0.425
+    version_min_mean_cov: float = 0.44
     version_min_cov: float = 0.25
-    quote_min_cov: float = 0.15
+    quote_min_cov: float = 0.17
     quote_min_passages: int = 2
-    quote_single_passage_min_cov: float = 0.25
+    quote_single_passage_min_cov: float = 0.35
     batch_size: int = 4000  # posts fingerprinted per batch (memory bound)
 
     def digest(self) -> str:

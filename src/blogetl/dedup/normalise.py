@@ -29,8 +29,8 @@ import xxhash
 # Words are runs of letters, digits and combining marks, so a decomposed "o" + U+0308 stays
 # inside its word ("för" typed as NFD is still "för", never "fo" + "r").
 WORD = re.compile(r"[\w\u0300-\u036f]+")
-_TOKEN = re.compile(r"[\w\u0300-\u036f]+|[\n\x1e]")
-_NL, _RS = 0, 1  # vocab ids of the line break and the record separator between bodies
+_SPLIT = re.compile(r"([\w\u0300-\u036f]+)")  # split keeps the words: gap, word, gap, ...
+_RS = "\x1e"  # record separator between the bodies of a batch
 
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
@@ -63,10 +63,10 @@ class Vocab(dict[str, int]):
     """Raw token -> id; ``words`` and ``hashes`` are indexed by id.  Grows as it meets tokens."""
 
     def __init__(self) -> None:
-        super().__init__({"\n": _NL, "\x1e": _RS})
-        self.words: list[str] = ["\n", "\x1e"]
-        self._hashes: list[int] = [0, 0]
-        self._array: U64 = np.zeros(2, dtype=np.uint64)
+        super().__init__()
+        self.words: list[str] = []
+        self._hashes: list[int] = []
+        self._array: U64 = np.zeros(0, dtype=np.uint64)
 
     def __missing__(self, token: str) -> int:
         """Give a new raw token its id, normalised word and hash."""
@@ -86,21 +86,18 @@ class Vocab(dict[str, int]):
 
 @dataclass(frozen=True)
 class Doc:
-    """One tokenised body: word hashes, line of each word, line keys, offsets on demand."""
+    """One tokenised body: word hashes, offsets and line of each word, and line keys."""
 
     body: str
     hashes: U64
+    starts: I64  # character offset of each word in the body
+    ends: I64
     line: I64  # 0-based line ("\n"-separated) of each word
     line_keys: dict[int, int]  # line number -> line key, for lines holding words
 
-    @cached_property
-    def _spans(self) -> list[tuple[int, int]]:
-        """Character span of every word (computed on first use)."""
-        return [m.span() for m in WORD.finditer(self.body)]
-
     def span(self, i: int) -> tuple[int, int]:
         """Character offsets (start, end) of word i in the body."""
-        return self._spans[i]
+        return int(self.starts[i]), int(self.ends[i])
 
     def __len__(self) -> int:
         """Number of words."""
@@ -115,6 +112,8 @@ class Batch:
     hashes: U64
     post: I64  # index of the body each word belongs to
     line: I64  # line of the word within its body
+    starts: I64  # character offsets of the word within its body
+    ends: I64
     post_start: I64 = field(repr=False)  # first word of each body; len = bodies + 1
 
     def words_of(self, i: int) -> slice:
@@ -127,29 +126,32 @@ class Batch:
         return line_keys(self.hashes, self.post, self.line)
 
     def doc(self, i: int, body: str) -> Doc:
-        """Body i as a Doc (body is needed for offsets)."""
+        """Body i as a Doc."""
         sl = self.words_of(i)
         starts, keys = self.line_segments
         lo, hi = np.searchsorted(starts, [sl.start, sl.stop])
         lines = self.line[starts[lo:hi]].tolist()
-        return Doc(body, self.hashes[sl], self.line[sl], dict(zip(lines, keys[lo:hi].tolist(), strict=True)))
+        return Doc(body, self.hashes[sl], self.starts[sl], self.ends[sl], self.line[sl],
+                   dict(zip(lines, keys[lo:hi].tolist(), strict=True)))
 
 
 def tokenise_batch(bodies: Sequence[str], vocab: Vocab) -> Batch:
-    """Tokenise bodies in one regex pass; words are hashed through the vocabulary."""
-    text = "\x1e".join(b.replace("\x1e", " ") for b in bodies)
-    tokens = _TOKEN.findall(text)
-    ids = np.fromiter(map(vocab.__getitem__, tokens), dtype=np.int64, count=len(tokens))
-    is_rs, is_nl = ids == _RS, ids == _NL
-    post = np.cumsum(is_rs)
-    nl = np.cumsum(is_nl)
-    nl_at_start = np.concatenate(([0], nl[is_rs]))
-    line = nl - nl_at_start[post]
-    keep = ~(is_rs | is_nl)
-    ids, post, line = ids[keep], post[keep], line[keep]
+    """Tokenise bodies in one regex pass; lines, bodies and offsets come from numpy."""
+    text = _RS.join(b.replace(_RS, " ") for b in bodies)  # same length: offsets hold
+    pieces = _SPLIT.split(text)
+    ends = np.cumsum(np.fromiter(map(len, pieces), np.int64, len(pieces)))
+    word_start, word_end = ends[0:-1:2], ends[1::2]  # piece 2k is the gap before word k
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    newlines = np.flatnonzero(codes == 10)
+    seps = np.flatnonzero(codes == ord(_RS))
+    post = np.searchsorted(seps, word_start)
+    base = np.concatenate(([0], seps + 1))  # where each body starts in text
+    line = np.searchsorted(newlines, word_start) - np.searchsorted(newlines, base)[post]
+    ids = np.fromiter(map(vocab.__getitem__, pieces[1::2]), np.int64, len(word_start))
     counts = np.bincount(post, minlength=len(bodies))
     post_start = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
-    return Batch(ids, vocab.hashes()[ids], post.astype(np.int64), line.astype(np.int64), post_start)
+    return Batch(ids, vocab.hashes()[ids], post.astype(np.int64), line.astype(np.int64),
+                 word_start - base[post], word_end - base[post], post_start)
 
 
 def line_keys(hashes: U64, post: I64, line: I64) -> tuple[I64, U64]:

@@ -58,12 +58,14 @@ DEFAULT_OUTLETS: tuple[Outlet, ...] = (
 )
 
 # {O} is one outlet alias; {OS} a list of them ("VK och Folkbladet", "VK, Folkbladet").
-# Each pattern is (kind of evidence, regex template); the "outlets" group holds the names.
-PHRASES: tuple[tuple[str, str], ...] = (
-    ("text", r"\b(?:i|på) dagens (?P<outlets>{OS})(?:\s+\d{{1,2}}/\d{{1,2}})?\s+(?:skriver|svarar|replikerar|debatterar|medverkar|publiceras|har)\s+(?:jag|vi|min|mitt|vår|vårt)\b"),
-    ("text", r"\b(?P<outlets>{O})\s+publicerar\s+(?:idag\s+|i dag\s+|på webben\s+|också\s+)*(?:min|mitt|vår|vårt)\b[^.!?\n]{{0,80}}?\b(?:debattartikel|debattinlägg|artikel|insändare|replik|krönika)"),
-    ("text", r"\b(?:min|mitt|vår|vårt)\s+(?:debattartikel|debattinlägg|artikel|insändare|replik|krönika)\s+(?:i|på)\s+(?:dagens\s+)?(?P<outlets>{OS})"),
-    ("self", r"\b(?:uppger|säger|berättar|förklarar|meddelar|skriver)\s+(?:\w+\s+){{0,2}}?(?:för|till)\s+(?P<outlets>{O})"),
+# Each pattern: (kind of evidence, words one of which must occur, regex template); the
+# "outlets" group holds the names.  The trigger words skip the regexes for most posts.
+_PIECES = "debattartikel|debattinlägg|artikel|insändare|replik|krönika"
+PHRASES: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("text", ("dagens",), r"\b(?:i|på) dagens (?P<outlets>{OS})(?:\s+\d{{1,2}}/\d{{1,2}})?\s+(?:skriver|svarar|replikerar|debatterar|medverkar|publiceras|har)\s+(?:jag|vi|min|mitt|vår|vårt)\b"),
+    ("text", ("publicerar",), r"\b(?P<outlets>{O})\s+publicerar\s+(?:idag\s+|i dag\s+|på webben\s+|också\s+)*(?:min|mitt|vår|vårt)\b[^.!?\n]{{0,80}}?\b(?:" + _PIECES + ")"),
+    ("text", tuple(_PIECES.split("|")), r"\b(?:min|mitt|vår|vårt)\s+(?:" + _PIECES + r")\s+(?:i|på)\s+(?:dagens\s+)?(?P<outlets>{OS})"),
+    ("self", ("uppger", "säger", "berättar", "förklarar", "meddelar", "skriver"), r"\b(?:uppger|säger|berättar|förklarar|meddelar|skriver)\s+(?:\w+\s+){{0,2}}?(?:för|till)\s+(?P<outlets>{O})"),
 )
 RANK = {"text": 0, "site": 1, "self": 2}
 
@@ -84,14 +86,18 @@ def is_domain(alias: str) -> bool:
     return "." in alias and " " not in alias
 
 
+Phrase = tuple[str, tuple[str, ...], re.Pattern[str]]
+
+
 @lru_cache(maxsize=16)
-def _compiled(outlets: tuple[Outlet, ...]) -> tuple[list[tuple[str, re.Pattern[str]]], re.Pattern[str], dict[str, str]]:
+def _compiled(outlets: tuple[Outlet, ...]) -> tuple[list[Phrase], re.Pattern[str], dict[str, str]]:
     """Phrase regexes, the alias regex and alias -> outlet id for one outlets table."""
     by_alias = {a.casefold(): o.outlet_id for o in outlets for a in o.aliases if not is_domain(a)}
     names = sorted(by_alias, key=lambda a: (-len(a), a))
     one = r"(?<!\w)(?:" + "|".join(re.escape(a) for a in names) + r")(?!\w)" if names else r"(?!x)x"
     many = rf"{one}(?:\s*(?:,|och|&)\s*{one})*"
-    phrases = [(kind, re.compile(t.format(O=one, OS=many), re.IGNORECASE)) for kind, t in PHRASES]
+    phrases = [(kind, triggers, re.compile(t.format(O=one, OS=many), re.IGNORECASE))
+               for kind, triggers, t in PHRASES]
     return phrases, re.compile(one, re.IGNORECASE), by_alias
 
 
@@ -99,13 +105,12 @@ def detect(body: str, site: str | None, outlets: Sequence[Outlet]) -> list[Evide
     """All outlets a post names for itself, best evidence first (several for 'text')."""
     phrases, alias_re, by_alias = _compiled(tuple(outlets))
     folded = body.casefold()
-    if not any(alias in folded for alias in by_alias):  # cheap test first: most posts name none
-        return _site(site, outlets)
-    found = [e for kind, rx in phrases if kind == "text" for e in _matches(body, kind, rx, alias_re, by_alias)]
+    live = [(kind, rx) for kind, triggers, rx in phrases if any(t in folded for t in triggers)]
+    found = [e for kind, rx in live if kind == "text" for e in _matches(body, kind, rx, alias_re, by_alias)]
     if not found:
         found = _site(site, outlets)
     if not found:
-        found = [e for kind, rx in phrases if kind == "self" for e in _matches(body, kind, rx, alias_re, by_alias)]
+        found = [e for kind, rx in live if kind == "self" for e in _matches(body, kind, rx, alias_re, by_alias)]
     return _first_each(found)
 
 

@@ -20,7 +20,7 @@ import numpy as np
 import pyarrow as pa
 
 from blogetl.dedup import outlets as ol
-from blogetl.dedup.align import Alignment, align
+from blogetl.dedup.align import Alignment, Prepared, align_prepared, prepare
 from blogetl.dedup.classify import classify, quoter
 from blogetl.dedup.config import DEFAULT, DedupConfig
 from blogetl.dedup.fingerprint import fingerprint_bodies
@@ -333,14 +333,21 @@ def _verify(con: duckdb.DuckDBPyConnection, candidates: list[Candidate], cfg: De
     """Align every candidate; store verified pairs and their passages, drop the rest."""
     s.counts["candidates"] = len(candidates)
     docs, boiler = _docs(con, {c.post_a for c in candidates} | {c.post_b for c in candidates}, cfg.batch_size)
-    masks = {pid: _mask(doc, boiler) for pid, doc in docs.items()}
+    prepared: dict[str, Prepared] = {}
+
+    def ready(pid: str) -> Prepared:
+        """The post prepared for alignment (once)."""
+        if pid not in prepared:
+            prepared[pid] = prepare(docs[pid], cfg.align, _mask(docs[pid], boiler))
+        return prepared[pid]
+
     pairs: dict[str, list[Any]] = {k: [] for k in PAIR_COLUMNS}
     passages: dict[str, list[Any]] = {k: [] for k in PASSAGE_COLUMNS}
     relations: dict[str, int] = {}
     for c in candidates:
         if c.post_a not in docs or c.post_b not in docs:
             continue
-        al = align(docs[c.post_a], docs[c.post_b], cfg.align, masks[c.post_a], masks[c.post_b])
+        al = align_prepared(ready(c.post_a), ready(c.post_b), cfg.align)
         if not al.passages:
             continue
         rel = classify(al.cov_a, al.cov_b, len(al.passages), cfg)

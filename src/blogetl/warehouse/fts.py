@@ -62,3 +62,7 @@ def rebuild_fts(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"COMMENT ON TABLE {FTS_SCHEMA}.{table} IS {literal(_TABLE_COMMENT)}")
     for table, column in rows:
         con.execute(f"COMMENT ON COLUMN {FTS_SCHEMA}.{table}.{column} IS 'internal to the full-text index'")
+
+
+if __name__ == "__main__":  # python -m blogetl.warehouse.fts: the lines to paste into the duckdb shell
+    print(shell_sql(), end="")

@@ -52,6 +52,7 @@ def open_work(files: WarehouseFiles) -> duckdb.DuckDBPyConnection:
     start_work(files)
     con = duckdb.connect(str(files.work))
     try:
+        con.execute("SET enable_progress_bar = false")  # a library must not draw on the caller's terminal
         ensure_schema(con)
     except BaseException:
         con.close()
@@ -113,6 +114,7 @@ class Warehouse:
         return wh
 
     def __enter__(self) -> Warehouse:
+        """The run itself."""
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:

@@ -1,0 +1,24 @@
+"""Queries an analyst actually runs, kept runnable by the tests (the README shows them)."""
+
+from __future__ import annotations
+
+EXAMPLES: dict[str, str] = {
+    "posts per month of scraping": """
+        SELECT date_trunc('month', first_seen_at) AS month, count(*) AS posts
+        FROM v_posts GROUP BY month ORDER BY month""",
+    "most-commented posts": """
+        SELECT title, comments_declared, reactions
+        FROM v_posts ORDER BY comments_declared DESC NULLS LAST, reactions DESC LIMIT 10""",
+    "declared vs captured comments (posts whose own page was scraped)": """
+        SELECT title, comments_declared, comments_captured, comments_declared - comments_captured AS missing
+        FROM v_posts
+        WHERE post_id IN (SELECT post_id FROM post_sightings WHERE page_kind = 'single')
+        ORDER BY missing DESC""",
+    "full-text search in Swedish ('brottslighet' also finds 'brottsligheten')": """
+        SELECT title, round(score, 2) AS score
+        FROM (SELECT *, fts_main_posts.match_bm25(post_id, 'brottslighet') AS score FROM posts)
+        WHERE score IS NOT NULL ORDER BY score DESC LIMIT 10""",
+    "rejects to look at": """
+        SELECT d.path, r.reason, r.start_offset, left(r.text, 80) AS text
+        FROM rejects r JOIN dumps d USING (dump_id) ORDER BY d.path, r.start_offset""",
+}
