@@ -6,9 +6,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from flows import _env  # noqa: F401  (Prefect settings before Prefect)
-from flows.report import progress_for, summary_markdown
-from flows.runners import api_for_workers, make_task_runner
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.futures import as_completed
@@ -16,7 +13,18 @@ from prefect.states import Completed, Failed, State
 from prefect.tasks import exponential_backoff
 
 from blogetl.models import PARSER_VERSION
-from blogetl.warehouse import DumpMeta, DumpTables, IngestSummary, Warehouse, WarehouseLocked, parse_dump, scan
+from blogetl.warehouse import (
+    DumpMeta,
+    DumpTables,
+    IngestSummary,
+    Warehouse,
+    WarehouseLocked,
+    parse_dump,
+    scan,
+)
+from flows import _env  # noqa: F401  (flows/__init__.py applies it before any Prefect import)
+from flows.report import progress_for, summary_markdown
+from flows.runners import api_for_workers, make_task_runner
 
 DEFAULT_RAW = "raw"
 DEFAULT_DB = "warehouse/blog.duckdb"

@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from prefect.task_runners import ThreadPoolTaskRunner, TaskRunner
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 TASK_RUNNERS = ("threads", "dask")
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flows import _env  # noqa: F401
-from flows.ingest import DEFAULT_DB, DEFAULT_RAW, ingest_flow
 from prefect import serve as prefect_serve
 from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
 from prefect.deployments.runner import RunnerDeployment
+
+from flows import _env  # noqa: F401  (flows/__init__.py applies it before any Prefect import)
+from flows.ingest import DEFAULT_DB, DEFAULT_RAW, ingest_flow
 
 DEPLOYMENT_NAME = "blogetl-ingest"
 DEFAULT_CRON = "*/15 * * * *"

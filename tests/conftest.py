@@ -29,9 +29,10 @@ def raw_copy(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def prefect_server() -> Iterator[str]:
     """One temporary Prefect server (sqlite in a temp dir) for every flow test; yields its API URL."""
-    import flows  # noqa: F401  (applies blogetl's Prefect defaults)
     from prefect.settings import PREFECT_API_URL
     from prefect.testing.utilities import prefect_test_harness
+
+    import flows  # noqa: F401  (applies blogetl's Prefect defaults)
 
     with prefect_test_harness(server_startup_timeout=180):
         yield str(PREFECT_API_URL.value())

@@ -60,10 +60,10 @@ def test_bad_dump_is_recorded_and_named_while_the_others_load(prefect_server, ra
 
 
 def test_parse_task_is_cached_by_content_and_parser_version(prefect_server, raw_copy):
-    from flows.ingest import parse
     from prefect import flow
 
     from blogetl.warehouse import scan
+    from flows.ingest import parse
 
     meta = scan(raw_copy)[0]
 
@@ -112,9 +112,10 @@ def test_unknown_task_runner_is_a_clear_error():
 
 
 def test_serve_registers_a_scheduled_deployment_and_stops(prefect_server, raw_copy, tmp_path):
-    from flows.serve import DEPLOYMENT_NAME, build_deployment
     from prefect.client.orchestration import get_client
     from prefect.runner import Runner
+
+    from flows.serve import DEPLOYMENT_NAME, build_deployment
 
     deployment = build_deployment("*/5 * * * *", str(raw_copy), str(tmp_path / "s.duckdb"))
 
