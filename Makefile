@@ -19,6 +19,7 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet "pip==26.3" "setuptools==80.9.0"
 	$(BIN)/python -m pip install --quiet -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	chmod +x $(BIN)/duckdb  # the duckdb-cli wheel installs the shell without its executable bit
 	touch $(STAMP)
 
 ingest: $(STAMP)

@@ -28,7 +28,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
 from gen_corpus import Corpus, Truth, generate  # noqa: E402
 
 from blogetl.dedup import DedupConfig, run  # noqa: E402
@@ -46,6 +47,18 @@ def load_posts(con: duckdb.DuckDBPyConnection, posts: list[dict[str, str | None]
     con.register("_gen", pa.table({c: [p[c] for p in posts] for c in cols}))
     con.execute(f"INSERT INTO posts SELECT {', '.join(cols)} FROM _gen")
     con.unregister("_gen")
+
+
+def sample_posts(raw: Path = ROOT / "raw") -> list[dict[str, str | None]]:
+    """The posts of the sample dumps, one per post_id (a re-scrape merges, as in the warehouse)."""
+    from blogetl.parser import parse_bytes
+
+    seen: dict[str, dict[str, str | None]] = {}
+    for path in sorted(raw.glob("*.txt")):
+        for post in parse_bytes(path.read_bytes(), filename=path.name).posts:
+            seen.setdefault(post.post_id, {"post_id": post.post_id, "title": post.title, "body": post.body,
+                                           "site": post.site, "page_kind": post.page_kind.value})
+    return list(seen.values())
 
 
 def _pair(a: str, b: str) -> tuple[str, str]:

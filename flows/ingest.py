@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 from prefect.artifacts import create_markdown_artifact
 from prefect.futures import as_completed
 from prefect.states import Completed, Failed, State
@@ -61,7 +62,7 @@ def discover(raw_dir: str) -> list[DumpMeta]:
     return scan(raw_dir)
 
 
-@task(name="open-warehouse", retries=4, retry_delay_seconds=exponential_backoff(5), retry_condition_fn=only_lock_errors)
+@task(name="open-warehouse", cache_policy=NO_CACHE, retries=4, retry_delay_seconds=exponential_backoff(5), retry_condition_fn=only_lock_errors)
 def open_warehouse(db_path: str) -> Warehouse:
     """Take the writer lock and start the run's working copy (retried while another run holds it)."""
     return Warehouse.open(db_path)
@@ -73,7 +74,7 @@ def parse(meta: DumpMeta) -> DumpTables:
     return parse_dump(meta)
 
 
-@task(name="load-and-publish", cache_policy=None, persist_result=False)
+@task(name="load-and-publish", cache_policy=NO_CACHE, persist_result=False)
 def load_and_publish(wh: Warehouse, tables: Sequence[DumpTables], dedup: bool) -> IngestSummary:
     """The single writer: load, run the later stages, refresh the index and publish."""
     stages = []

@@ -14,7 +14,7 @@ import pytest
 from blogetl.warehouse import ensure_schema, extension_directory, ingest, shell_sql
 from blogetl.warehouse.arrow import STAGED_TABLES
 from blogetl.warehouse.examples import EXAMPLES
-from blogetl.warehouse.schema import TABLES, arrow_schema
+from blogetl.warehouse.schema import INGEST_RUNS, TABLES, arrow_schema
 
 RAW = Path(__file__).resolve().parents[1] / "raw"
 PUBLIC = {"dumps", "posts", "comments", "post_sightings", "rejects", "ingest_runs", "v_posts", "v_comment_threads"}
@@ -59,6 +59,14 @@ def test_ensure_schema_is_idempotent() -> None:
         ensure_schema(con)
         ensure_schema(con)
         assert con.execute("SELECT count(*) FROM v_posts").fetchone() == (0,)
+
+
+def test_ensure_schema_adds_columns_an_older_warehouse_lacks() -> None:
+    with duckdb.connect() as con:
+        con.execute("CREATE TABLE ingest_runs (run_id INTEGER, started_at TIMESTAMP)")
+        ensure_schema(con)
+        columns = {r[0] for r in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = 'ingest_runs'").fetchall()}
+        assert columns == set(INGEST_RUNS.names)
 
 
 def test_staged_arrow_schemas_match_the_tables(con: duckdb.DuckDBPyConnection) -> None:

@@ -79,6 +79,14 @@ if __name__ == "__main__":  # pragma: no cover
     app()
 
 
+@app.command("shell-init")
+def shell_init() -> None:
+    """Print the SQL that lets the `duckdb` shell load the bundled full-text-search extension."""
+    from blogetl.warehouse import shell_sql
+
+    typer.echo(shell_sql())
+
+
 RawOption = Annotated[Path, typer.Option("--raw", help="folder of dumps")]
 DbOption = Annotated[Path, typer.Option("--db", help="the published DuckDB warehouse")]
 

@@ -174,15 +174,21 @@ def _sql_str(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create missing tables, the view and all comments; safe to call on every run."""
+def schema_sql() -> str:
+    """The whole DDL script: tables, comments, view."""
+    out: list[str] = []
     for t in TABLES:
         cols = [f"{name} {kind}" for name, kind, _ in t.columns]
         if t.key:
             cols.append(f"PRIMARY KEY ({', '.join(t.key)})")
-        con.execute(f"CREATE TABLE IF NOT EXISTS {t.name} ({', '.join(cols)})")
-        con.execute(f"COMMENT ON TABLE {t.name} IS {_sql_str(t.comment)}")
-        for name, _, comment in t.columns:
-            con.execute(f"COMMENT ON COLUMN {t.name}.{name} IS {_sql_str(comment)}")
-    con.execute(V_ARTICLES)
-    con.execute(f"COMMENT ON VIEW v_articles IS {_sql_str(V_ARTICLES_COMMENT)}")
+        out.append(f"CREATE TABLE IF NOT EXISTS {t.name} ({', '.join(cols)})")
+        out.append(f"COMMENT ON TABLE {t.name} IS {_sql_str(t.comment)}")
+        out.extend(f"COMMENT ON COLUMN {t.name}.{name} IS {_sql_str(comment)}" for name, _, comment in t.columns)
+    out.append(V_ARTICLES.strip())
+    out.append(f"COMMENT ON VIEW v_articles IS {_sql_str(V_ARTICLES_COMMENT)}")
+    return ";\n".join(out) + ";"
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create missing tables, the view and all comments; safe to call on every run."""
+    con.execute(schema_sql())

@@ -43,11 +43,23 @@ def comment_sql(obj: str, column: str, text: str) -> str:
     return f"COMMENT ON {kind} {obj} IS {literal(text)}"
 
 
+def add_missing_columns(con: duckdb.DuckDBPyConnection) -> None:
+    """Add columns a newer blogetl defines to tables an older one created (loads insert BY NAME)."""
+    have = set(con.execute(
+        "SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'main' AND database_name = current_database()"
+    ).fetchall())
+    for table in TABLES:
+        for c in table.columns:
+            if (table.name, c.name) not in have:
+                con.execute(f"ALTER TABLE {table.name} ADD COLUMN {c.name} {c.type}")
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create whatever is missing (tables, views, comments, full-text index) in one transaction; safe to repeat."""
     with transaction(con):
         for table in TABLES:
             con.execute(create_sql(table))
+        add_missing_columns(con)
         for view in VIEWS:
             con.execute(f"CREATE OR REPLACE VIEW {view.name} AS {view.sql}")
         have = current_comments(con)

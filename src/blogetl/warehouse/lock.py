@@ -14,6 +14,7 @@ class WriterLock:
     """An exclusive, process-wide lock; the kernel releases it if the holder dies."""
 
     def __init__(self, lock_path: Path, db_path: Path) -> None:
+        """A lock file guarding db_path (not taken yet)."""
         self.lock_path, self.db_path = Path(lock_path), Path(db_path)
         self._fd: int | None = None
 

@@ -84,6 +84,7 @@ class Warehouse:
     """
 
     def __init__(self, files: WarehouseFiles, lock: WriterLock, con: duckdb.DuckDBPyConnection) -> None:
+        """A run on an opened working copy; use Warehouse.open."""
         self.files, self._lock, self._con = files, lock, con
         self.run_id = int(con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM ingest_runs").fetchone()[0])  # type: ignore[index]
         self.started_at = utcnow()

@@ -1,0 +1,79 @@
+"""Where a post ran: outlet phrases, site fallback, user-edited outlets."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from blogetl.dedup import run
+from blogetl.dedup.outlets import DEFAULT_OUTLETS, Outlet, detect
+
+
+def found(body: str, site: str | None = None) -> list[tuple[str, str]]:
+    """(outlet_id, source) of every outlet detected."""
+    return [(e.outlet_id, e.source) for e in detect(body, site, DEFAULT_OUTLETS)]
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    ("I dagens VK 16/11 skriver jag tillsammans med kommunalråden om uppdraget.", [("vk", "text")]),
+    ("I dagens Folkbladet skriver jag tillsammans med Hans Lindberg.", [("folkbladet", "text")]),
+    ("Folkbladet publicerar på webben min och Lena Sandlins debattartikel om varför.", [("folkbladet", "text")]),
+    ("I dagens Västerbottens Kuriren och Västerbottens Folkblad svarar jag på insändaren.",
+     [("vk", "text"), ("folkbladet", "text")]),
+    ("I dagens Västerbottens kuriren replikerar jag på Vänsterpartiets insändare.", [("vk", "text")]),
+    ("Läs min debattartikel i dagens Expressen om välfärden.", [("expressen", "text")]),
+    ("Janet Ågren uppger för OFFENTLIGA AFFÄRER att uppdraget är brett.", [("offentliga-affarer", "self")]),
+    ("I dagens Expressen 12/9 skriver kommunalråden för Göteborg om krisen.", []),
+    ("Jag läste VK i morse och tänkte på annat.", []),
+])
+def test_phrases(body: str, expected: list[tuple[str, str]]) -> None:
+    assert found(body) == expected
+
+
+def test_evidence_has_the_phrase_and_its_offsets() -> None:
+    body = "Inledning.\n\nI dagens VK 16/11 skriver jag om budgeten."
+    (e,) = detect(body, None, DEFAULT_OUTLETS)
+    assert e.phrase == "I dagens VK 16/11 skriver jag"
+    assert body[e.start:e.end] == e.phrase
+
+
+def test_text_beats_site_and_site_beats_self_reference() -> None:
+    assert found("I dagens Folkbladet skriver jag om saken.", "vk.se") == [("folkbladet", "text")]
+    assert found("Hon säger till VK att det är bra.", "offentligaaffarer.se") == [("offentliga-affarer", "site")]
+    assert found("Hon säger till VK att det är bra.", "example.org") == [("vk", "self")]
+    assert found("Ingenting här.", "www.folkbladet.nu") == [("folkbladet", "site")]
+    assert found("Ingenting här.", None) == []
+
+
+def test_custom_outlet_list() -> None:
+    mine = [Outlet("nt", "Norran", ("Norran", "norran.se"))]
+    assert [(e.outlet_id, e.source) for e in detect("I dagens Norran skriver jag.", None, mine)] == [("nt", "text")]
+    assert detect("I dagens VK skriver jag.", None, mine) == []
+
+
+def posts_con(rows: list[tuple[str, str, str, str | None]]) -> duckdb.DuckDBPyConnection:
+    """A connection with a minimal posts table."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE posts (post_id VARCHAR PRIMARY KEY, title VARCHAR, body VARCHAR, site VARCHAR, page_kind VARCHAR)")
+    con.executemany("INSERT INTO posts VALUES (?, ?, ?, ?, 'listing')", rows)
+    return con
+
+
+def test_users_edit_outlets_and_the_next_run_uses_them() -> None:
+    con = posts_con([("p1", "T", "I dagens Norran skriver jag om budgeten i Skellefteå.", "blogg.example.se")])
+    run(con)
+    assert con.execute("SELECT outlet_id FROM article_members").fetchone() == (None,)
+    con.execute("INSERT INTO outlets VALUES ('norran', 'Norran', ['Norran', 'norran.se'], 'newspaper')")
+    summary = run(con)
+    assert summary["changed"] is True and summary["new_or_changed"] == 0
+    assert con.execute("SELECT outlet_id, outlet_source FROM article_members").fetchone() == ("norran", "text")
+
+
+def test_seeding_happens_once_so_deletions_stick() -> None:
+    con = posts_con([("p1", "T", "Text.", "vk.se")])
+    run(con)
+    con.execute("DELETE FROM outlets WHERE outlet_id = 'expressen'")
+    con.execute("UPDATE posts SET body = 'Annan text.'")
+    run(con)
+    assert con.execute("SELECT count(*) FROM outlets WHERE outlet_id = 'expressen'").fetchone() == (0,)
+    assert con.execute("SELECT outlet_id FROM article_members").fetchone() == ("vk",)
