@@ -314,3 +314,22 @@ def test_parsed_dumps_travel_as_picklable_arrow() -> None:
     again = pickle.loads(pickle.dumps(tables))
     assert again.paths == [SINGLE] and again.comment_sightings.num_rows == 5
     assert all(a.equals(b) for a, b in zip(again.tables(), tables.tables(), strict=True))
+
+
+def test_a_new_parser_version_reparses_every_dump_and_changes_no_content(raw_copy, tmp_path):
+    import duckdb
+
+    from blogetl.warehouse import ingest as run
+
+    db = tmp_path / "blog.duckdb"
+    run(raw_copy, db)
+    with duckdb.connect(str(db)) as con:
+        before = con.execute("SELECT post_id, title, body FROM posts ORDER BY ALL").fetchall()
+        con.execute("UPDATE dumps SET parser_version = '0.0.1'")
+    summary = run(raw_copy, db)
+    assert (summary.dumps_changed, summary.dumps_unchanged) == (5, 0)
+    assert (summary.posts_added, summary.posts_updated, summary.posts_removed) == (0, 0, 0)
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT post_id, title, body FROM posts ORDER BY ALL").fetchall() == before
+        assert con.execute("SELECT DISTINCT parser_version FROM dumps").fetchall() == [(__import__("blogetl").PARSER_VERSION,)]
+    assert run(raw_copy, db).dumps_unchanged == 5

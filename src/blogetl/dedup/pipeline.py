@@ -8,6 +8,7 @@ in DuckDB); grouping then runs over all stored verified pairs, which is cheap.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -28,6 +29,7 @@ from blogetl.dedup.group import Assignment, Group, Pair, PostInfo, Previous, ass
 from blogetl.dedup.normalise import Doc, Vocab, tokenise_batch
 from blogetl.dedup.schema import ensure_schema
 
+log = logging.getLogger("blogetl.dedup")
 STATE_TABLES = ("dedup_docs", "dedup_lines", "dedup_fingerprints", "dedup_boilerplate",
                 "post_pairs", "passage_matches", "post_outlets")
 
@@ -50,7 +52,9 @@ class Summary:
         try:
             yield
         finally:
-            self.timings[stage] = round(self.timings.get(stage, 0.0) + time.perf_counter() - start, 4)
+            took = time.perf_counter() - start
+            self.timings[stage] = round(self.timings.get(stage, 0.0) + took, 4)
+            log.info("dedup %s: %.2f s", stage, took)
 
 
 def run(con: duckdb.DuckDBPyConnection, config: DedupConfig = DEFAULT) -> dict[str, Any]:

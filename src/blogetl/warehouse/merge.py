@@ -61,11 +61,11 @@ def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
 
 
 def _classify(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """Mark each dump of the batch new, changed (same path, other bytes) or unchanged."""
+    """Mark each dump of the batch new, changed (same path, other bytes or parser) or unchanged."""
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _batch AS
         SELECT i.dump_id, i.path, d.first_run_id AS old_first_run_id,
-               CASE WHEN d.dump_id IS NULL THEN 'new' WHEN d.sha256 = i.sha256 THEN 'unchanged' ELSE 'changed' END AS state
+               CASE WHEN d.dump_id IS NULL THEN 'new' WHEN d.sha256 = i.sha256 AND d.parser_version = i.parser_version THEN 'unchanged' ELSE 'changed' END AS state
         FROM _in_dumps i LEFT JOIN dumps d USING (dump_id)""")
     return dict(con.execute("SELECT path, state FROM _batch").fetchall())
 

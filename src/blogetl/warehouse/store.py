@@ -146,8 +146,10 @@ class Warehouse:
             raise WarehouseError(f"run {self.run_id} on {self.files.published} is already finished")
 
     def known_dumps(self) -> dict[str, str]:
-        """path -> sha256 of every dump the warehouse holds."""
-        return dict(self.con.execute("SELECT path, sha256 FROM dumps").fetchall())
+        """path -> sha256 of every dump the warehouse holds; a dump parsed by another parser
+        version gets a tagged value, so planning sees it as changed and parses it again."""
+        rows = self.con.execute("SELECT path, sha256, parser_version FROM dumps").fetchall()
+        return {path: sha if version == PARSER_VERSION else f"{sha} (parser {version})" for path, sha, version in rows}
 
     def plan(self, scanned: Sequence[DumpMeta]) -> Plan:
         """Split scanned dumps into new, changed and unchanged; the run counts them as seen."""
