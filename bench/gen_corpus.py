@@ -255,7 +255,9 @@ class Generator:
 
     def rescrape(self) -> None:
         """The same post scraped again under another id (another site or a title variant)."""
-        src = self.rng.choice([p for p in self.posts if self.truth.relation[p["post_id"]] != "quote"])
+        src = self.rng.choice(self.posts)
+        while self.truth.relation[str(src["post_id"])] == "quote":  # quotes are not re-scraped
+            src = self.rng.choice(self.posts)
         sid = str(src["post_id"])
         pid = self._post(self.truth.article_of[sid], "duplicate", f"{src['title']} (kopia)",
                          str(src["body"]), site=src["site"], page_kind="single")

@@ -116,10 +116,8 @@ def ingest(
         return
     from flows.ingest import run_ingest
 
-    state, report = run_ingest(str(raw), str(db), dedup=dedup, task_runner=task_runner, dask_address=dask_address)
-    if report is not None:
-        typer.echo(report.summary.format())
-    if not state.is_completed():
+    state, _report = run_ingest(str(raw), str(db), dedup=dedup, task_runner=task_runner, dask_address=dask_address)
+    if not state.is_completed():  # the flow has logged its summary already
         err.print(f"[red]ingest did not complete:[/red] {state.message}", highlight=False)
         raise typer.Exit(1)
 
@@ -147,9 +145,7 @@ def watch(
     from flows.watch import watch_raw
 
     def run_once() -> None:
-        state, report = run_ingest(str(raw), str(db))
-        if report is not None:
-            typer.echo(report.summary.format())
+        state, _report = run_ingest(str(raw), str(db))
         if not state.is_completed():
             err.print(f"[red]ingest did not complete:[/red] {state.message}", highlight=False)
 
