@@ -25,7 +25,8 @@ class AlignParams:
     """How alignment seeds, chains and keeps passages (see ``blogetl.dedup.config``)."""
 
     n: int = 5
-    max_gap: int = 12
+    max_gap: int = 12  # words on both sides between two runs that still chain (an edited phrase)
+    max_deletion: int = 40  # words on one side only (a sentence cut from one copy) that still chain
     min_passage_words: int = 10
     max_repeat: int = 4
 
@@ -125,7 +126,7 @@ def align_prepared(a: Prepared, b: Prepared, params: AlignParams) -> Alignment:
     runs = _select(_runs(a, b.grams, params))
     passages = [
         _passage(a, b, chain)
-        for chain in _chain(runs, params.max_gap)
+        for chain in _chain(runs, params)
         if sum(r.matched for r in chain) >= params.min_passage_words
     ]
     return Alignment(tuple(passages), len(a.kept), len(b.kept))
@@ -167,14 +168,14 @@ def _select(runs: list[_Run]) -> list[_Run]:
     return taken
 
 
-def _chain(runs: list[_Run], max_gap: int) -> list[list[_Run]]:
-    """Chain runs that follow each other in both texts with small gaps."""
+def _chain(runs: list[_Run], params: AlignParams) -> list[list[_Run]]:
+    """Chain runs that follow each other in both texts with small gaps (edits) or a cut."""
     chains: list[list[_Run]] = []
     for r in runs:
         if chains:
             last = chains[-1][-1]
-            ga, gb = r.a0 - last.a1, r.b0 - last.b1
-            if 0 <= ga <= max_gap and 0 <= gb <= max_gap:
+            lo, hi = sorted((r.a0 - last.a1, r.b0 - last.b1))
+            if lo >= 0 and (hi <= params.max_gap or (lo <= 2 and hi <= params.max_deletion)):
                 chains[-1].append(r)
                 continue
         chains.append([r])

@@ -26,6 +26,8 @@ def classify(cov_a: float, cov_b: float, passages: int, cfg: DedupConfig) -> Rel
         return "duplicate"
     if lo >= cfg.version_min_cov and (lo + hi) / 2 >= cfg.version_min_mean_cov:
         return "version"
+    if hi < cfg.quote_min_quoter_cov:
+        return "shared"
     if lo >= cfg.quote_min_cov and passages >= cfg.quote_min_passages:
         return "quote"
     if lo >= cfg.quote_single_passage_min_cov:

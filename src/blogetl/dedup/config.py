@@ -62,9 +62,10 @@ class DedupConfig:
     duplicate_min_cov: float = 0.95
     version_min_mean_cov: float = 0.44
     version_min_cov: float = 0.25
-    quote_min_cov: float = 0.17
+    quote_min_cov: float = 0.13
+    quote_min_quoter_cov: float = 0.22
     quote_min_passages: int = 2
-    quote_single_passage_min_cov: float = 0.35
+    quote_single_passage_min_cov: float = 0.3
     batch_size: int = 4000  # posts fingerprinted per batch (memory bound)
 
     def digest(self) -> str:

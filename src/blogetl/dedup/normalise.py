@@ -20,7 +20,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -134,13 +134,16 @@ class Batch:
                    dict(zip(lines, keys[lo:hi].tolist(), strict=True)))
 
 
-@lru_cache(maxsize=1)
-def _word_chars() -> npt.NDArray[np.bool_]:
-    """For every code point: is it a word character (what WORD matches)?  Built once."""
-    table = np.fromiter((chr(c).isalnum() for c in range(0x110000)), bool, 0x110000)
-    table[ord("_")] = True
-    table[0x300:0x370] = True
-    return table
+_WORD_CHAR = np.full(0x110000, -1, dtype=np.int8)  # per code point: 1 word char, 0 not, -1 not yet known
+
+
+def _word_chars(codes: npt.NDArray[np.uint32]) -> npt.NDArray[np.int8]:
+    """1 where a code point is a word character (what WORD matches), else 0."""
+    present = np.flatnonzero(np.bincount(codes, minlength=1) if len(codes) else np.zeros(0, np.int64))
+    unknown = present[_WORD_CHAR[present] < 0]
+    if len(unknown):
+        _WORD_CHAR[unknown] = [c == 0x5F or 0x300 <= c < 0x370 or chr(c).isalnum() for c in unknown.tolist()]
+    return _WORD_CHAR[codes]
 
 
 def tokenise_batch(bodies: Sequence[str], vocab: Vocab) -> Batch:
@@ -148,7 +151,7 @@ def tokenise_batch(bodies: Sequence[str], vocab: Vocab) -> Batch:
     text = _RS.join(b.replace(_RS, " ") for b in bodies)  # same length: offsets hold
     tokens = WORD.findall(text)
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    is_word = _word_chars()[codes].astype(np.int8)
+    is_word = _word_chars(codes)
     edge = np.diff(is_word, prepend=np.int8(0), append=np.int8(0))
     word_start, word_end = np.flatnonzero(edge == 1), np.flatnonzero(edge == -1)
     if len(word_start) != len(tokens):  # the table and the regex disagree: trust the regex

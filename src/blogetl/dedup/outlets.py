@@ -89,65 +89,117 @@ def is_domain(alias: str) -> bool:
 Phrase = tuple[str, tuple[str, ...], re.Pattern[str]]
 
 
+@dataclass(frozen=True)
+class _Compiled:
+    """One outlets table turned into lookups and regexes."""
+
+    phrases: list[Phrase]
+    alias_re: re.Pattern[str]
+    by_alias: dict[str, str]  # casefolded text alias -> outlet id
+    by_domain: dict[str, str]  # casefolded domain -> outlet id
+
+
 @lru_cache(maxsize=16)
-def _compiled(outlets: tuple[Outlet, ...]) -> tuple[list[Phrase], re.Pattern[str], dict[str, str]]:
-    """Phrase regexes, the alias regex and alias -> outlet id for one outlets table."""
+def _compiled(outlets: tuple[Outlet, ...]) -> _Compiled:
+    """Phrase regexes, the alias regex and alias/domain -> outlet id for one outlets table."""
     by_alias = {a.casefold(): o.outlet_id for o in outlets for a in o.aliases if not is_domain(a)}
+    by_domain: dict[str, str] = {}
+    for o in outlets:
+        for a in o.aliases:
+            if is_domain(a):
+                by_domain.setdefault(a.casefold(), o.outlet_id)
     names = sorted(by_alias, key=lambda a: (-len(a), a))
     one = r"(?<!\w)(?:" + "|".join(re.escape(a) for a in names) + r")(?!\w)" if names else r"(?!x)x"
     many = rf"{one}(?:\s*(?:,|och|&)\s*{one})*"
     phrases = [(kind, triggers, re.compile(t.format(O=one, OS=many), re.IGNORECASE))
                for kind, triggers, t in PHRASES]
-    return phrases, re.compile(one, re.IGNORECASE), by_alias
+    return _Compiled(phrases, re.compile(one, re.IGNORECASE), by_alias, by_domain)
 
 
 def detect(body: str, site: str | None, outlets: Sequence[Outlet]) -> list[Evidence]:
     """All outlets a post names for itself, best evidence first (several for 'text')."""
-    phrases, alias_re, by_alias = _compiled(tuple(outlets))
+    c = _compiled(tuple(outlets))
     folded = body.casefold()
-    if not any(_mentions(folded, alias) for alias in by_alias):  # most posts name no outlet
-        return _site(site, outlets)
-    live = [(kind, rx) for kind, triggers, rx in phrases if any(t in folded for t in triggers)]
-    found = [e for kind, rx in live if kind == "text" for e in _matches(body, kind, rx, alias_re, by_alias)]
-    if not found:
-        found = _site(site, outlets)
-    if not found:
-        found = [e for kind, rx in live if kind == "self" for e in _matches(body, kind, rx, alias_re, by_alias)]
+    windows = _windows([at for alias in c.by_alias for at in _mentions(folded, alias)], len(body))
+    if not windows:  # most posts name no outlet: only the site can say
+        return _site(site, c.by_domain)
+    live = [(kind, rx) for kind, triggers, rx in c.phrases if any(t in folded for t in triggers)]
+
+    def evidence(wanted: str) -> list[Evidence]:
+        """Matches of the live phrases of one kind, looked for only near outlet names."""
+        return [e for kind, rx in live if kind == wanted for w in windows
+                for e in _matches(body, w, kind, rx, c.alias_re, c.by_alias)]
+
+    found = evidence("text") or _site(site, c.by_domain) or evidence("self")
     return _first_each(found)
 
 
-def _mentions(folded: str, alias: str) -> bool:
-    """Does the casefolded alias occur as a whole word (str.find: far cheaper than a regex)?"""
+WINDOW = 160  # characters around an outlet name that a phrase can span (the longest is ~130)
+
+
+def site_outlet(site: str | None, outlets: Sequence[Outlet]) -> list[Evidence]:
+    """Evidence from the dump's site alone (for posts whose text names no outlet)."""
+    return _site(site, _compiled(tuple(outlets)).by_domain)
+
+
+def mention_regex(outlets: Sequence[Outlet]) -> str:
+    """An RE2 pattern (DuckDB) that matches every lower-cased body naming an outlet, and more.
+
+    A cheap prefilter run in SQL: RE2's \\b is ASCII-only, so it can only match more often
+    than the exact whole-word test in ``detect``, never less.
+    """
+    texts = [a for o in outlets for a in o.aliases if not is_domain(a)]
+    names = sorted({a.lower() for a in texts} | {a.casefold() for a in texts}, key=lambda a: (-len(a), a))
+    escaped = ["".join("\\" + ch if ch in ".^$*+?()[]{}|\\-" else ch for ch in n) for n in names]
+    return r"\b(?:" + "|".join(escaped) + r")\b" if names else r"$^"
+
+
+def _windows(mentions: list[int], size: int) -> list[tuple[int, int]]:
+    """Merged character windows around outlet mentions."""
+    out: list[tuple[int, int]] = []
+    for at in sorted(mentions):
+        lo, hi = max(0, at - WINDOW), min(size, at + WINDOW)
+        if out and lo <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
+
+
+def _mentions(folded: str, alias: str) -> list[int]:
+    """Where the casefolded alias occurs as a whole word (str.find: far cheaper than a regex)."""
+    found = []
     at = folded.find(alias)
     while at != -1:
         end = at + len(alias)
         if (at == 0 or not folded[at - 1].isalnum()) and (end == len(folded) or not folded[end].isalnum()):
-            return True
+            found.append(at)
         at = folded.find(alias, at + 1)
-    return False
+    return found
 
 
 def _matches(
-    body: str, kind: str, rx: re.Pattern[str], alias_re: re.Pattern[str], by_alias: dict[str, str]
+    body: str, window: tuple[int, int], kind: str, rx: re.Pattern[str], alias_re: re.Pattern[str],
+    by_alias: dict[str, str],
 ) -> list[Evidence]:
-    """Evidence for every outlet named inside each match of one phrase regex."""
+    """Evidence for every outlet named inside each match of one phrase regex in a window."""
     out = []
-    for m in rx.finditer(body):
+    for m in rx.finditer(body, *window):
         for alias in alias_re.findall(m.group("outlets")):
             out.append(Evidence(by_alias[alias.casefold()], kind, m.group(), m.start(), m.end()))
     return out
 
 
-def _site(site: str | None, outlets: Iterable[Outlet]) -> list[Evidence]:
+def _site(site: str | None, by_domain: dict[str, str]) -> list[Evidence]:
     """The outlet whose domain alias is the site or a parent domain of it."""
     if not site:
         return []
     host = site.casefold().removeprefix("www.")
-    for o in outlets:
-        for alias in o.aliases:
-            domain = alias.casefold()
-            if is_domain(alias) and (host == domain or host.endswith("." + domain)):
-                return [Evidence(o.outlet_id, "site", site, None, None)]
+    parts = host.split(".")
+    for i in range(len(parts) - 1):  # blogg.vk.se, then vk.se
+        outlet = by_domain.get(".".join(parts[i:]))
+        if outlet:
+            return [Evidence(outlet, "site", site, None, None)]
     return []
 
 

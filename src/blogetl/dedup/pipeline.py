@@ -228,22 +228,23 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, Any])
 def _fingerprint(con: duckdb.DuckDBPyConnection, ids: Sequence[str], cfg: DedupConfig, s: Summary) -> None:
     """Fingerprint changed posts batch by batch and store lines, fingerprints and docs."""
     _temp_ids(con, "_dedup_todo", ids)
+    todo = con.execute("""
+        SELECT t.post_id, coalesce(p.body, '') AS body, c.content_md5 FROM _dedup_todo t
+        JOIN posts p USING (post_id) JOIN _dedup_current c USING (post_id) ORDER BY t.rn
+    """).fetch_arrow_table()  # one scan of posts; batches are sliced from it
     vocab = Vocab()
     total = 0
-    for lo in range(1, len(ids) + 1, cfg.batch_size):
-        rows = con.execute("""
-            SELECT t.post_id, p.body, c.content_md5 FROM _dedup_todo t
-            JOIN posts p USING (post_id) JOIN _dedup_current c USING (post_id)
-            WHERE t.rn BETWEEN ? AND ? ORDER BY t.rn
-        """, [lo, lo + cfg.batch_size - 1]).fetchall()
-        post_ids = pa.array([r[0] for r in rows], pa.string())
-        fp = fingerprint_bodies([r[1] or "" for r in rows], n=cfg.ngram, sample_mod=cfg.sample_mod, vocab=vocab)
+    for lo in range(0, todo.num_rows, cfg.batch_size):
+        rows = todo.slice(lo, cfg.batch_size)
+        post_ids = rows.column("post_id").combine_chunks()
+        fp = fingerprint_bodies(rows.column("body").to_pylist(), n=cfg.ngram, sample_mod=cfg.sample_mod,
+                                vocab=vocab)
         _insert(con, "dedup_lines", {"post_id": post_ids.take(fp.line_post), "line_no": fp.line_no,
                                      "line_key": fp.line_key, "words": fp.line_words})
         _insert(con, "dedup_fingerprints", {"post_id": post_ids.take(fp.fp_post), "fp": fp.fp_hash,
                                             "pos": fp.fp_pos, "line_key": fp.fp_line})
-        per_post = np.bincount(fp.fp_post, minlength=len(rows)).astype(np.int32)
-        _insert(con, "dedup_docs", {"post_id": post_ids, "content_md5": [r[2] for r in rows],
+        per_post = np.bincount(fp.fp_post, minlength=rows.num_rows).astype(np.int32)
+        _insert(con, "dedup_docs", {"post_id": post_ids, "content_md5": rows.column("content_md5"),
                                     "words": fp.post_words, "fingerprints": per_post})
         total += len(fp.fp_hash)
     s.counts["fingerprints_added"] = total
@@ -394,24 +395,33 @@ def _passage_rows(out: dict[str, list[Any]], c: Candidate, al: Alignment, body_a
 def _detect_outlets(
     con: duckdb.DuckDBPyConnection, ids: Sequence[str] | None, outlets: Sequence[ol.Outlet], s: Summary
 ) -> None:
-    """Find each post's outlets (all posts when ids is None, e.g. after the table was edited)."""
+    """Find each post's outlets (all posts when ids is None, e.g. after the table was edited).
+
+    DuckDB first flags the bodies that name an outlet at all (RE2, both cores); only those
+    are read by the phrase regexes, the rest get the site's outlet.
+    """
+    where = ""
     if ids is None:
         con.execute("DELETE FROM post_outlets")
-        rows = con.execute("SELECT post_id, coalesce(body, ''), site FROM posts ORDER BY post_id").fetchall()
     else:
         _temp_ids(con, "_dedup_outlets", ids)
-        rows = con.execute("SELECT post_id, coalesce(body, ''), site FROM posts "
-                           "SEMI JOIN _dedup_outlets USING (post_id) ORDER BY post_id").fetchall()
+        where = "SEMI JOIN _dedup_outlets USING (post_id)"
+    rows = con.execute(f"""
+        SELECT post_id, CASE WHEN regexp_matches(lower(body), ?) THEN body END, site
+        FROM posts {where} ORDER BY post_id
+    """, [ol.mention_regex(outlets)]).fetchall()
     cols: dict[str, list[Any]] = {k: [] for k in ("post_id", "outlet_id", "rank", "source", "phrase",
                                                   "start_offset", "end_offset")}
     for post_id, body, site in rows:
-        for rank, e in enumerate(ol.detect(body, site, outlets), 1):
+        found = ol.detect(body, site, outlets) if body else ol.site_outlet(site, outlets)
+        for rank, e in enumerate(found, 1):
             for key, value in zip(cols, (post_id, e.outlet_id, rank, e.source, e.phrase, e.start, e.end),
                                   strict=True):
                 cols[key].append(value)
     _insert(con, "post_outlets", {k: pa.array(v, pa.int32() if k in ("rank", "start_offset", "end_offset")
                                               else pa.string()) for k, v in cols.items()})
     s.counts["outlet_posts_scanned"] = len(rows)
+    s.counts["outlet_posts_read"] = sum(1 for r in rows if r[1])
 
 
 # --- grouping -------------------------------------------------------------------------------
