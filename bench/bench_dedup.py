@@ -171,6 +171,25 @@ def _outlet_accuracy(members: list[tuple[str, str, str, list[str]]], truth: Trut
     return sum(1 for pid, want in checked if got.get(pid) == want), len(checked)
 
 
+def calibration(con: duckdb.DuckDBPyConnection, truth: Truth) -> dict[str, dict[str, tuple[float, ...]]]:
+    """Percentiles (5, 50, 95) of lo, hi and passages of verified pairs, per true relation."""
+    tp = TruthPairs(truth)
+    classes = {"duplicate": tp.duplicate, "version": tp.version, "quote (report, source)": tp.quote_source,
+               "reuse (different articles)": tp.reuse}
+    rows = con.execute("SELECT post_a, post_b, coverage_a, coverage_b, passages FROM post_pairs").fetchall()
+    figures = {(a, b): (min(ca, cb), max(ca, cb), float(n)) for a, b, ca, cb, n in rows}
+    out: dict[str, dict[str, tuple[float, ...]]] = {}
+    for name, pairs in classes.items():
+        found = [figures[p] for p in sorted(pairs) if p in figures]
+        if not found:
+            continue
+        out[name] = {"pairs": (float(len(found)),)}
+        for i, key in enumerate(("lo", "hi", "passages")):
+            vals = sorted(f[i] for f in found)
+            out[name][key] = tuple(vals[min(len(vals) - 1, int(q * len(vals)))] for q in (0.05, 0.5, 0.95))
+    return out
+
+
 # --- baseline -------------------------------------------------------------------------------
 
 
@@ -237,6 +256,7 @@ def bench(size: int, seed: int, baseline: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         con, (summary,) = dedup_corpus(corpus, db=Path(tmp) / "bench.duckdb")
         result = evaluate(con, corpus.truth)
+        result["calibration"] = calibration(con, corpus.truth)
         con.close()
         con2, (_, inc) = dedup_corpus(corpus, db=Path(tmp) / "inc.duckdb", split=0.1)
         con2.close()
@@ -257,6 +277,10 @@ def bench(size: int, seed: int, baseline: bool) -> None:
     print(f"reuse pairs put in one article: {result['reuse_merged']} of {result['reuse_total']}; "
           f"unrelated posts merged (boilerplate or chance): {result['false_merges']}; "
           f"outlets right: {ok}/{n}; articles {result['articles']} (true {result['true_articles']})")
+    print("calibration (verified pairs by true relation; p05 / p50 / p95):")
+    for name, figs in result["calibration"].items():  # type: ignore[attr-defined]
+        cells = "  ".join(f"{k} {v[0]:.2f} / {v[1]:.2f} / {v[2]:.2f}" for k, v in figs.items() if k != "pairs")
+        print(f"  {name:28s} n={int(figs['pairs'][0]):6d}  {cells}")
     if baseline:
         b = minhash_baseline(corpus, TruthPairs(corpus.truth))
         print(f"baseline datasketch MinHashLSH(threshold=0.5, num_perm=128), word 5-gram shingles: "

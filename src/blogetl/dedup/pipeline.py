@@ -111,10 +111,7 @@ def _result(s: Summary, t0: float) -> dict[str, Any]:
 
 def _require_posts(con: duckdb.DuckDBPyConnection) -> None:
     """Fail with a clear message when there is no posts table to read."""
-    cols = {r[0] for r in con.execute(
-        "SELECT column_name FROM duckdb_columns() WHERE table_name = 'posts' AND schema_name = current_schema()"
-    ).fetchall()}
-    missing = {"post_id", "title", "body", "site"} - cols
+    missing = {"post_id", "title", "body", "site"} - set(_columns(con, "posts"))
     if missing:
         raise DedupError(f"table posts lacks columns {sorted(missing)}; load posts before deduplicating")
 
@@ -427,14 +424,28 @@ def _detect_outlets(
 # --- grouping -------------------------------------------------------------------------------
 
 
+def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[str]:
+    """Column names of a table or view in the current schema (empty when it does not exist)."""
+    return [r[0] for r in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND schema_name = current_schema()"
+        " ORDER BY column_index", [relation]).fetchall()]
+
+
+def _first_seen_sql(con: duckdb.DuckDBPyConnection) -> str:
+    """A query of (post_id, first_seen) from posts or the warehouse's v_posts, if either has one."""
+    for relation in ("posts", "v_posts"):
+        seen = next((c for c in _columns(con, relation) if c.startswith("first_seen") and not c.endswith("_in")), None)
+        if seen:
+            return f"SELECT post_id, CAST({seen} AS VARCHAR) AS first_seen FROM {relation}"
+    return "SELECT post_id, NULL::VARCHAR AS first_seen FROM posts"
+
+
 def _post_infos(con: duckdb.DuckDBPyConnection) -> dict[str, PostInfo]:
-    """Words and first-seen stamp of every fingerprinted post."""
-    cols = {r[0] for r in con.execute(
-        "SELECT column_name FROM duckdb_columns() WHERE table_name = 'posts' AND schema_name = current_schema()"
-    ).fetchall()}
-    seen = next((c for c in sorted(cols) if c.startswith("first_seen")), None)
-    expr = f"coalesce(CAST(p.{seen} AS VARCHAR), '')" if seen else "''"
-    rows = con.execute(f"SELECT d.post_id, d.words, {expr} FROM dedup_docs d JOIN posts p USING (post_id)").fetchall()
+    """Words and first-seen stamp of every fingerprinted post (the stamp breaks ties only)."""
+    rows = con.execute(f"""
+        SELECT d.post_id, d.words, coalesce(s.first_seen, '')
+        FROM dedup_docs d LEFT JOIN ({_first_seen_sql(con)}) s USING (post_id)
+    """).fetchall()
     return {pid: PostInfo(words, first) for pid, words, first in rows}
 
 

@@ -158,7 +158,8 @@ SELECT
               WHERE n.article_id = a.article_id AND n.relation = 'quote'), []) AS quoted_in,
     (SELECT list({'post_id': m.post_id, 'relation': m.relation, 'title': m.post_title,
                   'outlet': m.outlet_name, 'outlet_source': m.outlet_source}
-                 ORDER BY m.is_canonical DESC, m.relation DESC, m.post_id)
+                 ORDER BY m.is_canonical DESC, CASE m.relation WHEN 'version' THEN 0 WHEN 'duplicate' THEN 1 ELSE 2 END,
+                          m.post_id)
      FROM m WHERE m.article_id = a.article_id) AS copies
 FROM articles a
 """
