@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from blogetl.warehouse import IngestSummary
+from blogetl.warehouse.summary import stage_line
 
 PROGRESS_MIN_DUMPS = 20
 
@@ -39,6 +40,7 @@ def summary_markdown(summary: IngestSummary, not_loaded: Mapping[str, str]) -> s
     lines += [f"| {name} | {total} | {what} |" for name, total, what in rows]
     lines += ["", "| stage | seconds |", "|---|---:|"]
     lines += [f"| {stage} | {secs:.3f} |" for stage, secs in s.timings.items()]
+    lines += [f"\nAfter-load stage: {stage_line(result)}" for result in s.after_load]
     if not_loaded:
         lines += ["", "## Not loaded", ""] + [f"- `{path}`: {why}" for path, why in sorted(not_loaded.items())]
     return "\n".join(lines) + "\n"

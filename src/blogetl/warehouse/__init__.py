@@ -1,14 +1,14 @@
 """The DuckDB warehouse: idempotent, incremental loading of parsed dumps, published atomically.
 
->>> summary = ingest("raw", "warehouse/blog.duckdb")             # doctest: +SKIP
->>> print(summary.format())                                      # doctest: +SKIP
+    summary = ingest("raw", "warehouse/blog.duckdb")
+    print(summary.format())
 
 For a flow that parses in parallel and loads with one writer:
 
->>> with Warehouse.open("warehouse/blog.duckdb") as wh:          # doctest: +SKIP
-...     todo = wh.plan(scan("raw")).todo                          # new or changed sha256
-...     wh.load_arrow(parse_dump(meta) for meta in todo)          # parse_dump runs anywhere
-...     summary = wh.finish(after_load=[deduplicate])
+    with Warehouse.open("warehouse/blog.duckdb") as wh:
+        todo = wh.plan(scan("raw")).todo                          # new or changed sha256
+        wh.load_arrow(parse_dump(meta) for meta in todo)          # parse_dump runs anywhere
+        summary = wh.finish(after_load=[deduplicate])
 """
 
 from blogetl.warehouse.arrow import DumpTables, to_arrow

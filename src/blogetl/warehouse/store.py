@@ -77,10 +77,10 @@ def insert_run(con: duckdb.DuckDBPyConnection, row: dict[str, Any]) -> None:
 class Warehouse:
     """One run's write access to a warehouse; analysts keep reading the published file meanwhile.
 
-    >>> with Warehouse.open(db) as wh:                                 # doctest: +SKIP
-    ...     todo = wh.plan(scan("raw")).todo
-    ...     wh.load_arrow(parse_dump(m) for m in todo)
-    ...     summary = wh.finish()
+        with Warehouse.open(db) as wh:
+            todo = wh.plan(scan("raw")).todo
+            wh.load_arrow(parse_dump(m) for m in todo)
+            summary = wh.finish()
     """
 
     def __init__(self, files: WarehouseFiles, lock: WriterLock, con: duckdb.DuckDBPyConnection) -> None:

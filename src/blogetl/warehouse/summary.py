@@ -65,5 +65,11 @@ class IngestSummary(RunCounts):
             f"comments  {t.get('comments', 0):>6}   added {self.comments_added}, updated {self.comments_updated}, "
             f"removed {self.comments_removed}, unchanged {self.comments_unchanged}",
             f"rejects   {t.get('rejects', 0):>6}   added {self.rejects_added}, removed {self.rejects_removed}",
+            *(f"after     {stage_line(result)}" for result in self.after_load),
             "timings   " + ", ".join(f"{k} {v:.3f} s" for k, v in self.timings.items()),
         ])
+
+
+def stage_line(result: dict[str, Any]) -> str:
+    """One after-load stage's result in a line: its scalar counts, not its timings."""
+    return ", ".join(f"{k} {v}" for k, v in result.items() if isinstance(v, int | bool) and k != "timings")
