@@ -149,6 +149,32 @@ def test_separators_before_a_reproduced_newspaper_text() -> None:
     assert result.rejects == []
 
 
+def test_one_post_page_with_separators_and_a_numbered_list_keeps_its_title() -> None:
+    """Found by hypothesis: two '———' lines read as a repeated title and numbered lines above the
+    footer label read as a thread, so the real title and byline were taken for a page header."""
+    first = sample("000").split("\n\nSätt stopp")[0]  # sample 000's first post, byline to footer
+    title, byline, rest = first.split("\n\n", 2)
+    text = f"{title}\n\n{byline}\n\n———\n\n———\n\n1. Första punkten\n2. Andra punkten\n\n{rest}\n"
+    result = parse_text(text)
+    assert result.page_kind is PageKind.LISTING
+    [post] = result.posts
+    assert (post.title, post.comment_count_declared, post.reactions) == ("Gymnasieelevernas utbildning på spel", 2, 11)
+    assert post.post_id == parse_text(sample("000")).posts[0].post_id
+    assert post.body.startswith("———\n\n———\n\n1. Första punkten\n2. Andra punkten")
+    assert result.comments == [] and result.rejects == []
+
+
+def test_single_page_with_a_byline_takes_the_title_above_it() -> None:
+    """A page header above a single post with a byline and a thread stays out of the title."""
+    text = f"Andreas Lundgrens blogg\n\n{TITLE_003}\n\nAv , , 6 kommentarer 4\n" + sample("003")[len(TITLE_003) :]
+    result = parse_text(text)
+    assert result.page_kind is PageKind.SINGLE
+    [post] = result.posts
+    assert post.title == TITLE_003 and post.reactions == 4
+    assert chrome_notes(result)["Andreas Lundgrens blogg"] == "page header"
+    assert len(result.comments) == 5
+
+
 # --- single pages -----------------------------------------------------------------------
 
 

@@ -118,6 +118,11 @@ def is_title_like(line: Line) -> bool:
     )
 
 
+def is_named(line: Line) -> bool:
+    """A line with letters in it: a separator such as '———' or '***' is never a title."""
+    return any(ch.isalpha() for ch in line.text)
+
+
 def join_paragraphs(lines: Iterable[Line]) -> str:
     """Join lines: adjacent lines with a newline, paragraphs with a blank line."""
     out: list[str] = []
@@ -148,8 +153,11 @@ def detect_kind(lines: Sequence[Line]) -> PageKind:
     """Listing (bylines), single (VK platform chrome or a comment thread) or article."""
     bylines = sum(1 for line in lines if pt.BYLINE.match(line.text))
     has_vk = any(line.text in pt.VK_PLATFORM_LINES for line in lines)
-    has_thread = any(pt.THREAD_NUMBERED.match(line.raw) for line in lines) and any(
-        pt.COMMENT_LABEL_LINE.match(line.text) for line in lines
+    # a thread is a comment-count line followed by a numbered comment; numbered lines in a
+    # body above a footer label are not one
+    has_thread = any(
+        pt.COMMENT_LABEL_LINE.match(line.text) and pt.THREAD_NUMBERED.match(nxt.raw)
+        for line, nxt in zip(lines, lines[1:])
     )
     if bylines == 1 and (has_thread or any(line.text in pt.FORM_START for line in lines)):
         return PageKind.SINGLE
@@ -372,11 +380,17 @@ def single_draft(content: Sequence[Line], ledger: Ledger, closed: bool) -> PostD
         i += 1
     if i >= len(content):
         return None
-    for j in range(i, min(i + 4, len(content) - 1)):
-        if content[j].text == content[j + 1].text and is_title_like(content[j]):
-            account_header(content[i:j], ledger)
-            i = j
-            break
+    b = next((k for k, line in enumerate(content) if k > i and pt.BYLINE.match(line.text)), None)
+    if b is not None and is_title_like(content[b - 1]) and is_named(content[b - 1]):
+        # a byline anchors the title to the line above it; what precedes is a header
+        account_header(content[i : b - 1], ledger)
+        i = b - 1
+    else:
+        for j in range(i, min(i + 4, len(content) - 1)):
+            if content[j].text == content[j + 1].text and is_title_like(content[j]) and is_named(content[j]):
+                account_header(content[i:j], ledger)
+                i = j
+                break
     if not is_title_like(content[i]):
         return None
     byline, byline_line = None, None
