@@ -162,9 +162,14 @@ def test_watch_ingests_a_dump_copied_into_raw(prefect_server, raw_copy, tmp_path
 
     stop = threading.Event()
     threading.Thread(target=drop_files, daemon=True).start()
-    threading.Timer(120, stop.set).start()
-    made = watch_raw(raw_copy, run, initial_run=True, step_ms=500, debounce_ms=5000, settle=0.5, stop_event=stop, max_runs=2)
-    stop.set()
+    guard = threading.Timer(120, stop.set)  # a watch that never sees the files still ends
+    guard.daemon = True
+    guard.start()
+    try:
+        made = watch_raw(raw_copy, run, initial_run=True, step_ms=500, debounce_ms=5000, settle=0.5, stop_event=stop, max_runs=2)
+    finally:
+        guard.cancel()  # a pending timer would keep pytest's process alive for two minutes
+        stop.set()
     assert made == 2
     assert runs[1] - dropped[0] < 15, "the new dumps were ingested within seconds"
     assert count(db, "SELECT count(*) FROM dumps") == 8
