@@ -6,7 +6,15 @@ import random
 import unicodedata
 
 import pytest
-from fixtures.dumps import NBSP, insert_after, listing_post, replace_once, sample, to_html
+from fixtures.dumps import (
+    NBSP,
+    insert_after,
+    listing_post,
+    replace_once,
+    sample,
+    to_html,
+    to_html_thread,
+)
 
 from blogetl.decode import decode_dump
 from blogetl.models import PageKind, ParseResult
@@ -160,6 +168,34 @@ def test_single_page_thread_from_flattened_html_keeps_its_top_level_comments() -
     assert [c.parent_id is None for c in result.comments] == [True, False, False, True, False]
 
 
+def test_saved_page_with_a_nested_comment_list_keeps_every_depth_and_parent() -> None:
+    """WordPress-style <ol>/<ul class="children"> threads render as the text dumps show them."""
+    base = parse_text(sample("003"))
+    page = to_html_thread(sample("003"), base.posts[0].title, "6 kommentarer")
+    assert "<ul class='children'><li class='comment'>" in page and " 1. tjalle" not in page
+    result = parse_bytes(page.encode("utf-8"), filename="003.html")
+    assert records(result)[:1] == records(base)[:1]
+    assert len(result.comments) == 5
+
+    def thread(r: ParseResult) -> list[tuple[str, bool, int, int | None, str]]:
+        index = {c.comment_id: c.position for c in r.comments}
+        return [(c.author, c.is_post_author, c.depth, index.get(c.parent_id or ""), c.body) for c in r.comments]
+
+    assert thread(result) == thread(base)
+    assert result.rejects == []
+
+
+def test_lists_in_a_saved_page_render_with_markers_and_indentation() -> None:
+    """<ol start>, nested <ul> and inline markup inside items, as a browser's text copy shows them."""
+    page = (
+        "<html><body><ol start='3'><li><p>Tredje <b>punkten</b> här</p>"
+        "<ul><li>Under</li></ul></li><li>Fjärde</li></ol></body></html>"
+    )
+    assert decode_dump(page.encode("utf-8"), filename="x.html").text == (
+        " 3. Tredje punkten här\n\n  • Under\n\n 4. Fjärde\n"
+    )
+
+
 # --- HTML remnants in text --------------------------------------------------------------
 
 
@@ -172,6 +208,13 @@ def test_text_with_html_remnants_is_decoded() -> None:
     for remnant in ("&nbsp;", "&amp;", "<br>", "<b>"):
         assert remnant not in result.text
     assert [(c.author, c.depth) for c in result.comments] == [(c.author, c.depth) for c in parse_text(sample("003")).comments]
+
+
+def test_angle_brackets_in_prose_survive_remnant_decoding() -> None:
+    """Only known remnant tags are markup: '<Andreas>', '<3' and '<tänk>' next to a '<br>' stay text."""
+    text = replace_once(sample("003"), "Punkt slut.", "Punkt slut <Andreas> &amp; <3 <tänk>.<br>Mer text.")
+    result = parse_bytes(text.encode("utf-8"))
+    assert "Punkt slut <Andreas> & <3 <tänk>.\nMer text." in result.posts[0].body
 
 
 def test_text_without_remnants_is_left_alone() -> None:

@@ -8,7 +8,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Literal
 
-from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, NavigableString
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, NavigableString, Tag
 from charset_normalizer import from_bytes
 
 SourceFormat = Literal["text", "html", "binary", "empty"]
@@ -23,10 +23,13 @@ BLOCK_TAGS = (
 DROP_TAGS = ("script", "style", "noscript", "template", "head", "iframe", "svg", "nav")
 
 _HTML_DOC = re.compile(r"^\s*(?:<!doctype html|<html[\s>]|<head[\s>]|<body[\s>])", re.I)
-_HTML_REMNANT = re.compile(r"&(?:[a-zA-Z]{2,8}|#\d{2,6}|#x[0-9a-fA-F]{2,6});|<(?:br|p|/p|div|/div|span|/span|b|/b|i|/i|em|/em|strong|/strong|a\s[^>]*|/a)\s*/?>", re.I)
+_REMNANT_TAG = re.compile(r"<(?:br|p|/p|div|/div|span|/span|b|/b|i|/i|em|/em|strong|/strong|a\s[^>]*|/a)\s*/?>", re.I)
+_HTML_REMNANT = re.compile(r"&(?:[a-zA-Z]{2,8}|#\d{2,6}|#x[0-9a-fA-F]{2,6});|" + _REMNANT_TAG.pattern, re.I)
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _MANY_BLANKS = re.compile(r"\n{3,}")
+_LEVEL, _LEVEL_END = "\x02", "\x03"  # list-depth sentinels, control characters no text keeps
+_LEVEL_RUN = re.compile("\x02+\x03")
 _SOURCE_SPACE = re.compile(r"[ \t\n\r\f]+")  # what a browser collapses (not the nbsp)
 
 
@@ -75,6 +78,7 @@ def html_to_text(markup: str, *, document: bool) -> str:
         tag.decompose()
     if document:
         collapse_source_space(soup)
+        mark_list_items(soup)
     for br in soup.find_all("br"):
         br.replace_with("\n")
     if document:
@@ -83,9 +87,68 @@ def html_to_text(markup: str, *, document: bool) -> str:
             tag.insert_after("\n\n")
     text = soup.get_text()
     if document:
-        lines = [line.strip() for line in text.split("\n")]
+        lines = [indent_line(line) for line in text.split("\n")]
         text = _MANY_BLANKS.sub("\n\n", "\n".join(lines)).strip("\n") + "\n"
     return text
+
+
+def mark_list_items(soup: BeautifulSoup) -> None:
+    """Render lists as a browser's text copy does, which is how text dumps show comment threads.
+
+    An item of the n-th nested list opens with its marker ('1.' in an <ol>, '•' in a <ul>)
+    indented n spaces, and its own text is indented n + 1; nested replies thus keep their depth.
+    Indentation travels through get_text() as a sentinel run that indent_line() turns into spaces.
+    """
+    first_text: dict[int, NavigableString] = {}
+    for node in soup.find_all(string=True):
+        li = node.find_parent("li")
+        if li is not None and type(node) is NavigableString and node.strip():
+            first_text.setdefault(id(li), node)
+    for li in soup.find_all("li"):
+        owner = li.find_parent(("ol", "ul"))
+        marker = "•"
+        if owner is not None and owner.name == "ol":
+            start = str(owner.get("start", "1"))
+            first = int(start) if start.isdigit() else 1
+            marker = f"{first + owner.find_all('li', recursive=False).index(li)}."
+        level = list_level(li)
+        head = first_text.get(id(li))
+        for node in li.find_all(string=True):
+            if node.find_parent("li") is li and type(node) is NavigableString and node.strip():
+                if node is head:
+                    node.replace_with(f"{_level_mark(level)}{marker} {node.lstrip()}")
+                else:
+                    node.replace_with(_level_mark(level + 1) + node)
+        if head is None:  # an empty item still shows its marker
+            li.insert(0, f"{_level_mark(level)}{marker}")
+
+
+def list_level(li: Tag) -> int:
+    """How many lists an item sits in (1 for a top-level list)."""
+    return max(1, len(li.find_parents(("ol", "ul"))))
+
+
+def _level_mark(level: int) -> str:
+    return _LEVEL * level + _LEVEL_END
+
+
+def indent_line(line: str) -> str:
+    """A rendered line, stripped; a list line gets the indentation its first sentinel names."""
+    m = _LEVEL_RUN.search(line)
+    body = _LEVEL_RUN.sub("", line).strip()
+    if m is None or not body or line[: m.start()].strip():
+        return body
+    return " " * (m.end() - m.start() - 1) + body
+
+
+def escape_unknown_brackets(text: str) -> str:
+    """Escape '<' and '>' outside the known remnant tags, so '<Andreas>' or '<3' in prose stays text."""
+    out, pos = [], 0
+    for m in _REMNANT_TAG.finditer(text):
+        out += [text[pos : m.start()].replace("<", "&lt;").replace(">", "&gt;"), m.group()]
+        pos = m.end()
+    out.append(text[pos:].replace("<", "&lt;").replace(">", "&gt;"))
+    return "".join(out)
 
 
 def collapse_source_space(soup: BeautifulSoup) -> None:
@@ -115,7 +178,8 @@ def decode_dump(data: bytes, *, filename: str = "") -> Decoded:
     text, encoding = decoded
     is_page = filename.lower().endswith((".html", ".htm")) or bool(_HTML_DOC.match(text[:2000]))
     if is_page:
+        text = text.replace(_LEVEL, "").replace(_LEVEL_END, "")
         return Decoded(normalise_text(html_to_text(text, document=True)), encoding, "html")
     if _HTML_REMNANT.search(text):
-        text = html_to_text(text, document=False)
+        text = html_to_text(escape_unknown_brackets(text), document=False)
     return Decoded(normalise_text(text), encoding, "text")

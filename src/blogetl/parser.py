@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from blogetl import patterns as pt
 from blogetl.decode import decode_dump, normalise_text
@@ -155,9 +156,10 @@ def detect_kind(lines: Sequence[Line]) -> PageKind:
     has_vk = any(line.text in pt.VK_PLATFORM_LINES for line in lines)
     # a thread is a comment-count line followed by a numbered comment; numbered lines in a
     # body above a footer label are not one
+    # (chrome such as an empty 'Etiketter: , , ,' may sit between the two)
+    core = [line for line in lines if chrome_note(line.text) is None]
     has_thread = any(
-        pt.COMMENT_LABEL_LINE.match(line.text) and pt.THREAD_NUMBERED.match(nxt.raw)
-        for line, nxt in zip(lines, lines[1:])
+        pt.COMMENT_LABEL_LINE.match(line.text) and pt.THREAD_NUMBERED.match(nxt.raw) for line, nxt in pairwise(core)
     )
     if bylines == 1 and (has_thread or any(line.text in pt.FORM_START for line in lines)):
         return PageKind.SINGLE
