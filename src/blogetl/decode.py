@@ -25,6 +25,7 @@ DROP_TAGS = ("script", "style", "noscript", "template", "head", "iframe", "svg",
 _HTML_DOC = re.compile(r"^\s*(?:<!doctype html|<html[\s>]|<head[\s>]|<body[\s>])", re.I)
 _REMNANT_TAG = re.compile(r"<(?:br|p|/p|div|/div|span|/span|b|/b|i|/i|em|/em|strong|/strong|a\s[^>]*|/a)\s*/?>", re.I)
 _HTML_REMNANT = re.compile(r"&(?:[a-zA-Z]{2,8}|#\d{2,6}|#x[0-9a-fA-F]{2,6});|" + _REMNANT_TAG.pattern, re.I)
+_CONTROL_BYTES = bytes([*range(9), *range(14, 32), 127])  # control bytes no text dump holds
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _MANY_BLANKS = re.compile(r"\n{3,}")
@@ -65,7 +66,7 @@ def looks_binary(data: bytes) -> bool:
         return False
     if b"\x00" in sample:
         return True
-    controls = sum(1 for b in sample if b < 9 or 13 < b < 32 or b == 127)
+    controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
     return controls > max(8, len(sample) // 20)
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import pairwise
 
 from blogetl import patterns as pt
 from blogetl.decode import decode_dump, normalise_text
@@ -157,10 +156,7 @@ def detect_kind(lines: Sequence[Line]) -> PageKind:
     # a thread is a comment-count line followed by a numbered comment; numbered lines in a
     # body above a footer label are not one
     # (chrome such as an empty 'Etiketter: , , ,' may sit between the two)
-    core = [line for line in lines if chrome_note(line.text) is None]
-    has_thread = any(
-        pt.COMMENT_LABEL_LINE.match(line.text) and pt.THREAD_NUMBERED.match(nxt.raw) for line, nxt in pairwise(core)
-    )
+    has_thread = any(pt.COMMENT_LABEL_LINE.match(line.text) and opens_thread(lines, i) for i, line in enumerate(lines))
     if bylines == 1 and (has_thread or any(line.text in pt.FORM_START for line in lines)):
         return PageKind.SINGLE
     if bylines:
@@ -168,6 +164,14 @@ def detect_kind(lines: Sequence[Line]) -> PageKind:
     if has_vk or has_thread:
         return PageKind.SINGLE
     return PageKind.ARTICLE
+
+
+def opens_thread(lines: Sequence[Line], i: int) -> bool:
+    """True when the first non-chrome line after line i is a numbered comment."""
+    for j in range(i + 1, len(lines)):
+        if chrome_note(lines[j].text) is None:
+            return bool(pt.THREAD_NUMBERED.match(lines[j].raw))
+    return False
 
 
 def detect_site(text: str, kind: PageKind, site_hint: str | None) -> str | None:
