@@ -170,13 +170,23 @@ def test_an_edited_post_keeps_its_id_and_takes_the_latest_text(raw_copy: Path, t
     assert bodies == [(False,), (True,)]  # both versions stay visible
 
 
-def test_a_dump_gone_from_raw_keeps_its_rows(raw_copy: Path, tmp_path: Path) -> None:
+def test_a_dump_gone_from_raw_keeps_its_rows_and_is_flagged_until_it_returns(raw_copy: Path, tmp_path: Path) -> None:
     db = tmp_path / "blog.duckdb"
     ingest(raw_copy, db)
     before = content(db)
+    kept = (raw_copy / SINGLE).read_bytes()
     (raw_copy / SINGLE).unlink()
     summary = ingest(raw_copy, db)
-    assert summary.dumps_seen == 4 and content(db) == before
+    assert (summary.dumps_seen, summary.dumps_missing) == (4, 1)
+    assert rows(db, "SELECT path, missing_since_run_id FROM dumps WHERE missing_since_run_id IS NOT NULL") == [(SINGLE, 2)]
+    after = content(db)
+    assert {t: v for t, v in after.items() if t != "dumps"} == {t: v for t, v in before.items() if t != "dumps"}
+    flagged = content(db)
+    assert ingest(raw_copy, db).dumps_missing == 1 and content(db) == flagged  # flagged once, not again each run
+    (raw_copy / SINGLE).write_bytes(kept)
+    back = ingest(raw_copy, db)
+    assert (back.dumps_missing, back.dumps_unchanged, back.dumps_new) == (0, 5, 0)
+    assert content(db) == before
 
 
 def test_unparseable_dumps_are_rejected_with_their_text(raw_copy: Path, tmp_path: Path) -> None:

@@ -96,6 +96,8 @@ DUMPS = Table(
     + (
         Column("first_run_id", "INTEGER", "run that first loaded this path (ingest_runs.run_id)", staged=False),
         Column("last_run_id", "INTEGER", "run that loaded the current content; later runs win when sightings disagree", staged=False),
+        Column("missing_since_run_id", "INTEGER", "first run that no longer found the file under raw/; null while it is there. "
+               "Its posts, comments and rejects stay in the warehouse: nothing is deleted because a file was moved away", staged=False),
     )
     + _cols(("decoded_text", "VARCHAR", "the decoded text every offset of this dump refers to")),
 )

@@ -156,7 +156,20 @@ class Warehouse:
         result = plan(scanned, self.known_dumps())
         self._states.update({m.path: "unchanged" for m in result.unchanged})
         self._states.update({m.path: "pending" for m in result.todo})
+        self._flag_missing([m.path for m in scanned])
         return result
+
+    def _flag_missing(self, present: Sequence[str]) -> None:
+        """Mark dumps gone from raw/ with this run (once), clear the mark of those back; delete nothing."""
+        con = self.con
+        con.execute("CREATE OR REPLACE TEMP TABLE _present AS SELECT unnest(?::VARCHAR[]) AS path", [list(present)])
+        with transaction(con):
+            con.execute("""UPDATE dumps SET missing_since_run_id = NULL
+                           WHERE missing_since_run_id IS NOT NULL AND path IN (SELECT path FROM _present)""")
+            con.execute("UPDATE dumps SET missing_since_run_id = ? WHERE missing_since_run_id IS NULL "
+                        "AND path NOT IN (SELECT path FROM _present)", [self.run_id])
+        missing = con.execute("SELECT count(*) FROM dumps WHERE missing_since_run_id IS NOT NULL").fetchone()
+        self._counts["dumps_missing"] = int(missing[0]) if missing else 0
 
     def load(self, parsed: Iterable[tuple[DumpFile, ParseResult]], *, batch_size: int = 200) -> None:
         """Load parsed dumps (skipping those already loaded with the same sha256)."""

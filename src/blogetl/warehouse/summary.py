@@ -22,6 +22,7 @@ class RunCounts(BaseModel):
     dumps_new: int = _count("dumps loaded for the first time")
     dumps_changed: int = _count("dumps whose bytes changed since their last load: their old contribution was replaced")
     dumps_unchanged: int = _count("dumps skipped because their sha256 was already loaded")
+    dumps_missing: int = _count("dumps loaded earlier that are gone from raw/ (see dumps.missing_since_run_id); their records stay")
     posts_added: int = _count("posts that did not exist before the run")
     posts_updated: int = _count("posts whose merged values changed")
     posts_removed: int = _count("posts no dump shows any more (their only dumps changed)")
@@ -59,7 +60,8 @@ class IngestSummary(RunCounts):
         return "\n".join([
             f"run {self.run_id} {self.status}: published {self.db_path} in {seconds:.2f} s",
             f"dumps     {t.get('dumps', 0):>6}   seen {self.dumps_seen}, new {self.dumps_new}, "
-            f"changed {self.dumps_changed}, unchanged {self.dumps_unchanged}",
+            f"changed {self.dumps_changed}, unchanged {self.dumps_unchanged}"
+            + (f", missing {self.dumps_missing} (kept)" if self.dumps_missing else ""),
             f"posts     {t.get('posts', 0):>6}   added {self.posts_added}, updated {self.posts_updated}, "
             f"removed {self.posts_removed}, unchanged {self.posts_unchanged}",
             f"comments  {t.get('comments', 0):>6}   added {self.comments_added}, updated {self.comments_updated}, "
