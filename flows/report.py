@@ -30,7 +30,7 @@ def summary_markdown(summary: IngestSummary, not_loaded: Mapping[str, str]) -> s
     """The run summary as a markdown artifact: counts, totals, stage timings, failures."""
     s = summary
     rows = [
-        ("dumps", s.totals.get("dumps", 0), f"seen {s.dumps_seen}, new {s.dumps_new}, changed {s.dumps_changed}, unchanged {s.dumps_unchanged}"),
+        ("dumps", s.totals.get("dumps", 0), f"seen {s.dumps_seen}, new {s.dumps_new}, changed {s.dumps_changed}, unchanged {s.dumps_unchanged}, missing {s.dumps_missing} (kept)"),
         ("posts", s.totals.get("posts", 0), f"added {s.posts_added}, updated {s.posts_updated}, removed {s.posts_removed}, unchanged {s.posts_unchanged}"),
         ("comments", s.totals.get("comments", 0), f"added {s.comments_added}, updated {s.comments_updated}, removed {s.comments_removed}, unchanged {s.comments_unchanged}"),
         ("rejects", s.totals.get("rejects", 0), f"added {s.rejects_added}, removed {s.rejects_removed}"),
