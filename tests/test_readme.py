@@ -57,4 +57,4 @@ def test_every_cli_command_is_documented():
     assert set(commands) >= {"parse", "ingest", "serve", "watch", "shell-init"}
     for name in commands:
         assert f"blogetl {name}" in README, f"`blogetl {name}` is not in the README"
-    assert CliRunner().invoke(app, ["shell-init"]).output.startswith("SET extension_directory")
+    assert CliRunner().invoke(app, ["shell-init"]).output.startswith("SET autoinstall_known_extensions = false;\nSET extension_directory")

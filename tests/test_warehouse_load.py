@@ -343,3 +343,20 @@ def test_a_new_parser_version_reparses_every_dump_and_changes_no_content(raw_cop
         assert con.execute("SELECT post_id, title, body FROM posts ORDER BY ALL").fetchall() == before
         assert con.execute("SELECT DISTINCT parser_version FROM dumps").fetchall() == [(__import__("blogetl").PARSER_VERSION,)]
     assert run(raw_copy, db).dumps_unchanged == 5
+
+
+def test_a_file_that_is_not_a_warehouse_is_a_clear_error_and_stays_untouched(raw_copy: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from blogetl.cli import app
+
+    db = tmp_path / "blog.duckdb"
+    db.write_bytes(b"SQLite format 3\x00 something else entirely")
+    with pytest.raises(WarehouseError, match=r"blog\.duckdb cannot be opened as a DuckDB 1\.4\.4 warehouse") as caught:
+        ingest(raw_copy, db)
+    # a SQLite header made DuckDB try to download sqlite_scanner: no run may reach the internet
+    assert "download" not in str(caught.value) and "http" not in str(caught.value)
+    assert db.read_bytes() == b"SQLite format 3\x00 something else entirely"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "raw") == [".blog.duckdb.lock", "blog.duckdb"]
+    out = CliRunner().invoke(app, ["ingest", "--raw", str(raw_copy), "--db", str(db), "--no-flow"])
+    assert out.exit_code == 1 and "ingest failed:" in out.output and "Traceback" not in out.output

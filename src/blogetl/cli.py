@@ -106,13 +106,18 @@ def ingest(
     db.parent.mkdir(parents=True, exist_ok=True)
     if not flow:
         from blogetl.warehouse import ingest as ingest_library
+        from blogetl.warehouse.errors import WarehouseError
 
         stages = []
         if dedup:
             from blogetl.dedup import run as deduplicate
 
             stages.append(deduplicate)
-        typer.echo(ingest_library(raw, db, after_load=stages).format())
+        try:
+            typer.echo(ingest_library(raw, db, after_load=stages).format())
+        except WarehouseError as exc:
+            err.print(f"[red]ingest failed:[/red] {exc}", highlight=False)
+            raise typer.Exit(1) from exc
         return
     from flows.ingest import run_ingest
 

@@ -7,6 +7,15 @@ from contextlib import contextmanager
 
 import duckdb
 
+# DuckDB installs a "known" extension from extensions.duckdb.org when a statement or a file
+# needs it (opening a SQLite file under a .duckdb name fetches sqlite_scanner): never here.
+OFFLINE = {"autoinstall_known_extensions": False}
+
+
+def connect(path: str, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection that never downloads an extension."""
+    return duckdb.connect(path, read_only=read_only, config=OFFLINE)
+
 
 def literal(text: str) -> str:
     """A SQL string literal."""

@@ -36,12 +36,12 @@ def extension_directory() -> Path:
 
 def shell_sql() -> str:
     """What an analyst pastes into the duckdb shell before using fts_main_posts.match_bm25."""
-    return f"SET extension_directory = {literal(str(extension_directory()))};\nLOAD fts;\n"
+    return (f"SET autoinstall_known_extensions = false;\n"
+            f"SET extension_directory = {literal(str(extension_directory()))};\nLOAD fts;\n")
 
 
 def load_fts(con: duckdb.DuckDBPyConnection) -> None:
     """Load the fts extension into a connection, never from the network."""
-    con.execute("SET autoinstall_known_extensions = false")
     con.execute(shell_sql())
 
 

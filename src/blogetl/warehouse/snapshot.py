@@ -5,9 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
-from blogetl.warehouse._sql import column_list
+from blogetl.warehouse._sql import column_list, connect
 from blogetl.warehouse.schema import TABLES
 
 VOLATILE = {"ingest_runs": {"started_at", "finished_at"}}
@@ -15,7 +13,7 @@ VOLATILE = {"ingest_runs": {"started_at", "finished_at"}}
 
 def snapshot(db_path: Path | str) -> dict[str, list[tuple[Any, ...]]]:
     """Every public table's rows, sorted, without the columns that differ between identical builds."""
-    with duckdb.connect(str(db_path), read_only=True) as con:
+    with connect(str(db_path), read_only=True) as con:
         out = {}
         for table in TABLES:
             cols = [c for c in table.names if c not in VOLATILE.get(table.name, set())]

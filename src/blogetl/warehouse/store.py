@@ -18,7 +18,7 @@ import duckdb
 from blogetl.io import DumpFile
 from blogetl.models import PARSER_VERSION, ParseResult
 from blogetl.warehouse import changes
-from blogetl.warehouse._sql import column_list, transaction
+from blogetl.warehouse._sql import column_list, connect, transaction
 from blogetl.warehouse.arrow import DumpTables, to_arrow
 from blogetl.warehouse.ddl import ensure_schema
 from blogetl.warehouse.errors import WarehouseError
@@ -50,7 +50,15 @@ def utcnow() -> datetime:
 def open_work(files: WarehouseFiles) -> duckdb.DuckDBPyConnection:
     """A fresh working copy of the published warehouse, opened with the schema ensured."""
     start_work(files)
-    con = duckdb.connect(str(files.work))
+    try:
+        con = connect(str(files.work))
+    except duckdb.Error as exc:
+        discard_work(files)
+        raise WarehouseError(
+            f"{files.published} cannot be opened as a DuckDB {duckdb.__version__} warehouse "
+            f"({type(exc).__name__}: {str(exc).replace(str(files.work), str(files.published))}); "
+            "move it away to build a new one, or pass another --db"
+        ) from exc
     try:
         con.execute("SET enable_progress_bar = false")  # a library must not draw on the caller's terminal
         ensure_schema(con)
