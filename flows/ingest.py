@@ -25,7 +25,12 @@ from blogetl.warehouse import (
 )
 from flows import _env  # noqa: F401  (flows/__init__.py applies it before any Prefect import)
 from flows.report import progress_for, summary_markdown
-from flows.runners import api_for_workers, make_task_runner
+from flows.runners import (
+    api_for_workers,
+    make_task_runner,
+    uses_temporary_server,
+    wait_for_task_run_records,
+)
 
 DEFAULT_RAW = "raw"
 DEFAULT_DB = "warehouse/blog.duckdb"
@@ -37,6 +42,7 @@ class FlowReport:
 
     summary: IngestSummary
     not_loaded: dict[str, str] = field(default_factory=dict)  # path -> why
+    task_runs: int = 0  # task runs the flow run made: discover, open, one parse per dump, load
 
 
 def parse_cache_key(_context: Any, parameters: dict[str, Any]) -> str:
@@ -130,7 +136,7 @@ def ingest_flow(raw_dir: str = DEFAULT_RAW, db_path: str = DEFAULT_DB, dedup: bo
     except BaseException as exc:
         wh.abort(exc)
         raise
-    report = FlowReport(summary, {**failed, **rejected_dumps(tables)})
+    report = FlowReport(summary, {**failed, **rejected_dumps(tables)}, task_runs=len(todo) + 3)
     markdown = summary_markdown(report.summary, report.not_loaded)
     logger.info("%s", report.summary.format())
     create_markdown_artifact(markdown, key="blogetl-ingest-summary", description="blogetl ingest run summary")
@@ -144,7 +150,10 @@ def run_ingest(raw_dir: str = DEFAULT_RAW, db_path: str = DEFAULT_DB, *, dedup: 
                task_runner: str = "threads", dask_address: str | None = None) -> tuple[State, FlowReport | None]:
     """Run the ingest flow on the chosen task runner; returns its final state and report."""
     runner = make_task_runner(task_runner, dask_address)
+    temporary = uses_temporary_server()
     with api_for_workers(task_runner):
         state = ingest_flow.with_options(task_runner=runner)(raw_dir, db_path, dedup, return_state=True)
-    report = state.result(raise_on_failure=False) if state.is_completed() or state.is_failed() else None
+        report = state.result(raise_on_failure=False) if state.is_completed() or state.is_failed() else None
+        if temporary and isinstance(report, FlowReport) and state.state_details.flow_run_id:
+            wait_for_task_run_records(state.state_details.flow_run_id, report.task_runs)
     return state, report if isinstance(report, FlowReport) else None

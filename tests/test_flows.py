@@ -44,6 +44,28 @@ def test_first_run_loads_samples_and_second_run_changes_nothing(prefect_server, 
     assert count(db, "SELECT count(*) FROM ingest_runs") == 2
 
 
+def test_the_run_waits_for_its_task_runs_to_be_recorded(prefect_server, raw_copy, tmp_path):
+    """Task runs are recorded from events behind the flow; a temporary server must not stop before."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    from flows.ingest import run_ingest
+    from flows.runners import uses_temporary_server, wait_for_task_run_records
+
+    assert not uses_temporary_server()  # the harness is a configured API: nothing to wait for at exit
+    state, report = run_ingest(str(raw_copy), str(tmp_path / "blog.duckdb"), dedup=False)
+    assert report.task_runs == 5 + 3  # one parse per dump, plus discover, open and load
+    flow_run_id = state.state_details.flow_run_id
+    assert wait_for_task_run_records(flow_run_id, report.task_runs, timeout=60) == 8
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
+    names = sorted(r.name.split(" ")[0].rsplit("-", 1)[0] for r in runs)
+    assert names == ["discover-dumps", "load-and-publish", "open-warehouse"] + ["parse"] * 5
+    started = time.monotonic()
+    assert wait_for_task_run_records(flow_run_id, 9, timeout=1, poll=0.2) == 8  # a task run that never comes
+    assert time.monotonic() - started < 10
+
+
 def test_bad_dump_is_recorded_and_named_while_the_others_load(prefect_server, raw_copy, tmp_path):
     from flows.ingest import run_ingest
 
