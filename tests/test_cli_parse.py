@@ -108,3 +108,19 @@ def test_usage_errors_exit_non_zero(args: list[str]) -> None:
     assert code == 2
     assert out == ""
     assert "Traceback" not in err
+
+
+# --- argument errors of the other commands: caught before Prefect or the warehouse start ----
+
+
+@pytest.mark.parametrize("command", ["ingest", "watch", "serve"])
+def test_a_missing_raw_folder_is_a_usage_error(command: str, tmp_path: Path) -> None:
+    code, _out, err = run(command, "--raw", str(tmp_path / "nowhere"), "--db", str(tmp_path / "w.duckdb"))
+    assert code == 2 and "raw folder not found" in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []  # no warehouse, no lock file
+
+
+@pytest.mark.parametrize("cron", ["not a cron", "61 * * * *", ""])
+def test_serve_rejects_a_bad_cron_before_starting(cron: str) -> None:
+    code, _out, err = run("serve", "--cron", cron)
+    assert code == 2 and "not a cron expression" in err

@@ -87,6 +87,23 @@ def shell_init() -> None:
     typer.echo(shell_sql())
 
 
+def require_raw(raw: Path) -> None:
+    """Fail before any work when the raw folder is missing."""
+    if not raw.is_dir():
+        raise typer.BadParameter(f"raw folder not found: {raw}", param_hint="--raw")
+
+
+def require_cron(cron: str) -> None:
+    """Fail before starting Prefect when the schedule is not a cron expression Prefect accepts."""
+    from prefect.client.schemas.schedules import CronSchedule
+    from pydantic import ValidationError
+
+    try:
+        CronSchedule(cron=cron)
+    except ValidationError as exc:
+        raise typer.BadParameter(f"not a cron expression: {cron!r} (for example '*/15 * * * *')", param_hint="--cron") from exc
+
+
 RawOption = Annotated[Path, typer.Option("--raw", help="folder of dumps")]
 DbOption = Annotated[Path, typer.Option("--db", help="the published DuckDB warehouse")]
 
@@ -101,8 +118,7 @@ def ingest(
     flow: Annotated[bool, typer.Option(help="run as a Prefect flow run (--no-flow: the plain library, no Prefect)")] = True,
 ) -> None:
     """Parse new or changed dumps under --raw and publish the warehouse at --db (safe to re-run)."""
-    if not raw.is_dir():
-        raise typer.BadParameter(f"raw folder not found: {raw}", param_hint="--raw")
+    require_raw(raw)
     db.parent.mkdir(parents=True, exist_ok=True)
     if not flow:
         from blogetl.warehouse import ingest as ingest_library
@@ -134,6 +150,8 @@ def serve(
     db: DbOption = Path("warehouse/blog.duckdb"),
 ) -> None:
     """Serve the ingest flow as a Prefect deployment on a cron schedule (Ctrl-C stops it)."""
+    require_raw(raw)
+    require_cron(cron)
     from flows.serve import serve as serve_flow
 
     serve_flow(cron, str(raw), str(db))
@@ -146,6 +164,7 @@ def watch(
     settle: Annotated[float, typer.Option(help="seconds a new file must stay unchanged before it is read")] = 1.0,
 ) -> None:
     """Ingest once, then again whenever dumps arrive in --raw (a burst of files gives one run)."""
+    require_raw(raw)
     from flows.ingest import run_ingest
     from flows.watch import watch_raw
 
