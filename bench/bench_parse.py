@@ -43,6 +43,26 @@ def main() -> None:
     mb = len(big) / 1e6
     print(f"parser: one {mb:.1f} MB listing page, {len(result.posts)} posts: {secs:.2f} s "
           f"({mb / secs:.2f} MB/s, {len(result.posts) / secs:,.0f} posts/s), peak Python memory {peak / 1e6:.0f} MB")
+    html_thread()
+
+
+def html_thread(sizes: tuple[int, ...] = (500, 1000, 2000, 4000)) -> None:
+    """A saved page whose thread is one <ol> of n comments, each with a nested reply: time should
+    grow linearly with n (bs4's insert/replace made it quadratic: 3,000 comments took 20.9 s)."""
+    print("parser: saved HTML page with a nested comment list")
+    for n in sizes:
+        items = "".join(
+            f"<li><div>user{i}</div><p>Kommentar nummer {i} med lite text.</p><ul class='children'><li>"
+            f"<div>Andreas Lundgren (inläggsförfattare)</div><p>Svar {i}.</p></li></ul></li>" for i in range(n)
+        )
+        page = (f"<html><body><h1>Rubrik</h1><p>En text om något viktigt här.</p><h3>{2 * n} kommentarer</h3>"
+                f"<ol>{items}</ol><h3>Lämna ett svar</h3></body></html>").encode()
+        started = time.perf_counter()
+        result = parse_bytes(page, filename="thread.html")
+        secs = time.perf_counter() - started
+        replies = sum(c.depth == 1 for c in result.comments)
+        print(f"  {n:>5} comments + {replies} replies, {len(page) / 1e6:.2f} MB: {secs:.2f} s "
+              f"({len(result.comments) / secs:,.0f} comments/s, {len(result.rejects)} rejects)")
 
 
 if __name__ == "__main__":

@@ -196,6 +196,22 @@ def test_lists_in_a_saved_page_render_with_markers_and_indentation() -> None:
     )
 
 
+def test_a_long_html_thread_keeps_numbering_depth_and_every_comment() -> None:
+    """250 numbered comments, each with a reply and an empty item: all placed, none merged or lost."""
+    items = "".join(
+        f"<li><div>user{i}</div><p>Kommentar {i}.</p><ul class='children'><li><div>Andreas Lundgren "
+        f"(inläggsförfattare)</div><p>Svar {i}.</p></li><li></li></ul></li>" for i in range(1, 251)
+    )
+    page = f"<html><body><h1>Rubrik</h1><p>En text om något viktigt.</p><h3>500 kommentarer</h3><ol>{items}</ol></body></html>"
+    result = parse_bytes(page.encode("utf-8"), filename="thread.html")
+    assert " 250. user250" in result.text and "•\n" not in result.text  # an empty item leaves no lone marker
+    tops = [c for c in result.comments if c.depth == 0]
+    assert [c.author for c in tops] == [f"user{i}" for i in range(1, 251)]
+    assert [c.body for c in result.comments if c.depth == 1] == [f"Svar {i}." for i in range(1, 251)]
+    assert all(c.is_post_author for c in result.comments if c.depth == 1)
+    assert result.posts[0].comment_count_declared == 500
+
+
 # --- HTML remnants in text --------------------------------------------------------------
 
 

@@ -5,10 +5,18 @@ from __future__ import annotations
 import re
 import unicodedata
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, NavigableString, Tag
+from bs4 import (
+    BeautifulSoup,
+    CData,
+    MarkupResemblesLocatorWarning,
+    NavigableString,
+    PageElement,
+    Tag,
+)
 from charset_normalizer import from_bytes
 
 SourceFormat = Literal["text", "html", "binary", "empty"]
@@ -29,6 +37,7 @@ _CONTROL_BYTES = bytes([*range(9), *range(14, 32), 127])  # control bytes no tex
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _MANY_BLANKS = re.compile(r"\n{3,}")
+_TEXT_TYPES = (NavigableString, CData)  # what get_text() shows: not comments, doctypes or declarations
 _LEVEL, _LEVEL_END = "\x02", "\x03"  # list-depth sentinels, control characters no text keeps
 _LEVEL_RUN = re.compile("\x02+\x03")
 _SOURCE_SPACE = re.compile(r"[ \t\n\r\f]+")  # what a browser collapses (not the nbsp)
@@ -75,58 +84,96 @@ def html_to_text(markup: str, *, document: bool) -> str:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
         soup = BeautifulSoup(markup, "lxml")
-    for tag in soup.find_all(DROP_TAGS):
-        tag.decompose()
-    if document:
-        collapse_source_space(soup)
-        mark_list_items(soup)
-    for br in soup.find_all("br"):
-        br.replace_with("\n")
-    if document:
-        for tag in soup.find_all(BLOCK_TAGS):
-            tag.insert_before("\n\n")
-            tag.insert_after("\n\n")
-    text = soup.get_text()
+    text = render(soup, document=document)
     if document:
         lines = [indent_line(line) for line in text.split("\n")]
         text = _MANY_BLANKS.sub("\n\n", "\n".join(lines)).strip("\n") + "\n"
     return text
 
 
-def mark_list_items(soup: BeautifulSoup) -> None:
-    """Render lists as a browser's text copy does, which is how text dumps show comment threads.
+@dataclass
+class _Item:
+    """A list item being rendered: its nesting level, its marker, and whether the marker is out."""
 
-    An item of the n-th nested list opens with its marker ('1.' in an <ol>, '•' in a <ul>)
-    indented n spaces, and its own text is indented n + 1; nested replies thus keep their depth.
-    Indentation travels through get_text() as a sentinel run that indent_line() turns into spaces.
+    level: int
+    marker: str
+    shown: bool = False
+
+
+def render(soup: BeautifulSoup, *, document: bool) -> str:
+    """The text of a parsed page, walked once (bs4's own insert/replace would be quadratic).
+
+    Always: <br> is a line break, and code, metadata and navigation (DROP_TAGS) are left out.
+    For a page (document=True), as a browser's text copy shows it, which is how the text
+    dumps look: block elements are paragraphs, line breaks in the source are spaces (not in
+    <pre>), and a list item opens with its marker ('1.' in an <ol>, '•' in a <ul>) indented
+    one space per list level, its own text one more, so nested comment replies keep their
+    depth. Indentation travels as sentinel runs that indent_line() turns into spaces.
     """
-    first_text: dict[int, NavigableString] = {}
-    for node in soup.find_all(string=True):
-        li = node.find_parent("li")
-        if li is not None and type(node) is NavigableString and node.strip():
-            first_text.setdefault(id(li), node)
-    for li in soup.find_all("li"):
-        owner = li.find_parent(("ol", "ul"))
+    out: list[str] = []
+    lists: list[list] = []  # open lists: [tag, number of the last item]
+    items: list[_Item] = []
+    stack: list[tuple[Tag, Iterator[PageElement]]] = [(soup, iter(soup.children))]
+    pre = 0
+    while stack:
+        tag, children = stack[-1]
+        child = next(children, None)
+        if child is None:  # leaving tag
+            stack.pop()
+            close(tag, out, lists, items, document)
+            pre -= tag.name == "pre"
+            continue
+        if type(child) in _TEXT_TYPES:
+            out.append(text_of(str(child), items, collapse=document and not pre))
+        elif isinstance(child, Tag) and child.name not in DROP_TAGS:
+            if child.name == "br":
+                out.append("\n")
+                continue
+            if document:
+                open_(child, out, lists, items)
+            pre += child.name == "pre"
+            stack.append((child, iter(child.children)))
+    return "".join(out)
+
+
+def open_(tag: Tag, out: list[str], lists: list[list], items: list[_Item]) -> None:
+    """What a page's element starts with: a paragraph break, a list's counter, an item's marker."""
+    if tag.name in BLOCK_TAGS:
+        out.append("\n\n")
+    if tag.name in ("ol", "ul"):
+        start = str(tag.get("start", "1"))
+        lists.append([tag, (int(start) if start.isdigit() else 1) - 1])
+    elif tag.name == "li":
         marker = "•"
-        if owner is not None and owner.name == "ol":
-            start = str(owner.get("start", "1"))
-            first = int(start) if start.isdigit() else 1
-            marker = f"{first + owner.find_all('li', recursive=False).index(li)}."
-        level = list_level(li)
-        head = first_text.get(id(li))
-        for node in li.find_all(string=True):
-            if node.find_parent("li") is li and type(node) is NavigableString and node.strip():
-                if node is head:
-                    node.replace_with(f"{_level_mark(level)}{marker} {node.lstrip()}")
-                else:
-                    node.replace_with(_level_mark(level + 1) + node)
-        if head is None:  # an empty item still shows its marker
-            li.insert(0, f"{_level_mark(level)}{marker}")
+        if lists and tag.parent is lists[-1][0] and tag.parent.name == "ol":
+            lists[-1][1] += 1
+            marker = f"{lists[-1][1]}."
+        items.append(_Item(max(1, len(lists)), marker))
 
 
-def list_level(li: Tag) -> int:
-    """How many lists an item sits in (1 for a top-level list)."""
-    return max(1, len(li.find_parents(("ol", "ul"))))
+def close(tag: Tag, out: list[str], lists: list[list], items: list[_Item], document: bool) -> None:
+    """What a page's element ends with."""
+    if not document:
+        return
+    if tag.name == "li" and items:
+        items.pop()  # an item without text of its own shows nothing: a lone marker is not content
+    elif tag.name in ("ol", "ul") and lists:
+        lists.pop()
+    if tag.name in BLOCK_TAGS:
+        out.append("\n\n")
+
+
+def text_of(text: str, items: list[_Item], *, collapse: bool) -> str:
+    """A text node as rendered: source space collapsed, inside an item marked with its level."""
+    if collapse:
+        text = _SOURCE_SPACE.sub(" ", text)
+    if not items or not text.strip():
+        return text
+    item = items[-1]
+    if item.shown:
+        return _level_mark(item.level + 1) + text
+    item.shown = True
+    return f"{_level_mark(item.level)}{item.marker} {text.lstrip()}"
 
 
 def _level_mark(level: int) -> str:
@@ -150,13 +197,6 @@ def escape_unknown_brackets(text: str) -> str:
         pos = m.end()
     out.append(text[pos:].replace("<", "&lt;").replace(">", "&gt;"))
     return "".join(out)
-
-
-def collapse_source_space(soup: BeautifulSoup) -> None:
-    """Line breaks in a page's source are spaces, as a browser shows them; <pre> keeps its own."""
-    for node in soup.find_all(string=True):
-        if type(node) is NavigableString and node.find_parent("pre") is None:
-            node.replace_with(_SOURCE_SPACE.sub(" ", node))
 
 
 def normalise_text(text: str) -> str:
