@@ -25,14 +25,15 @@ $(STAMP): requirements.lock pyproject.toml
 ingest: $(STAMP)
 	$(BIN)/blogetl ingest --raw raw --db warehouse/blog.duckdb
 
-test: $(STAMP)
+test: lint
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
 
-lint: $(STAMP)
+lint: $(STAMP)  # part of `make test`: style (ruff) and types (mypy, strict on src/)
 	$(BIN)/ruff check src flows tests bench
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) .prefect warehouse/*.duckdb warehouse/*.wal

@@ -9,8 +9,9 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas.objects import State
 from prefect.futures import as_completed
-from prefect.states import Completed, Failed, State
+from prefect.states import Completed, Failed
 from prefect.tasks import exponential_backoff
 
 from blogetl.models import PARSER_VERSION

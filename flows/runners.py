@@ -6,6 +6,7 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 from uuid import UUID
 
 from prefect.logging import get_logger
@@ -16,12 +17,12 @@ log = get_logger("blogetl.flows")  # under prefect's handlers, so operators see 
 TASK_RUNNERS = ("threads", "dask")
 
 
-def make_task_runner(kind: str = "threads", dask_address: str | None = None, *, dask_workers: int = 2) -> TaskRunner:
+def make_task_runner(kind: str = "threads", dask_address: str | None = None, *, dask_workers: int = 2) -> TaskRunner[Any]:
     """threads: a local thread pool; dask: prefect-dask on a LocalCluster, or on dask_address."""
     if kind == "threads":
         return ThreadPoolTaskRunner(max_workers=os.cpu_count() or 2)
     if kind == "dask":
-        from prefect_dask import DaskTaskRunner
+        from prefect_dask.task_runners import DaskTaskRunner
 
         if dask_address:
             return DaskTaskRunner(address=dask_address)

@@ -18,7 +18,7 @@ DEFAULT_CRON = "*/15 * * * *"
 def build_deployment(cron: str = DEFAULT_CRON, raw_dir: str = DEFAULT_RAW, db_path: str = DEFAULT_DB,
                      name: str = DEPLOYMENT_NAME) -> RunnerDeployment:
     """The scheduled deployment: absolute paths, at most one run at a time (late ones are cancelled)."""
-    return ingest_flow.to_deployment(
+    deployment = ingest_flow.to_deployment(
         name=name,
         cron=cron,
         parameters={"raw_dir": str(Path(raw_dir).absolute()), "db_path": str(Path(db_path).absolute())},
@@ -26,6 +26,9 @@ def build_deployment(cron: str = DEFAULT_CRON, raw_dir: str = DEFAULT_RAW, db_pa
         description="Scheduled blogetl ingestion of raw/ into the DuckDB warehouse.",
         tags=["blogetl"],
     )
+    # to_deployment is sync_compatible: called outside an event loop it returns the deployment
+    assert isinstance(deployment, RunnerDeployment), type(deployment)
+    return deployment
 
 
 def serve(cron: str = DEFAULT_CRON, raw_dir: str = DEFAULT_RAW, db_path: str = DEFAULT_DB) -> None:

@@ -36,3 +36,10 @@ def prefect_server() -> Iterator[str]:
 
     with prefect_test_harness(server_startup_timeout=180):
         yield str(PREFECT_API_URL.value())
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the flow tests last: once the Prefect test server is up, its background threads use
+    the global `random` module, which Hypothesis flags (and which would make its runs less
+    reproducible) in the property tests that would otherwise follow."""
+    items.sort(key=lambda item: item.get_closest_marker("flows") is not None)

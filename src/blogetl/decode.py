@@ -9,14 +9,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-from bs4 import (
-    BeautifulSoup,
-    CData,
-    MarkupResemblesLocatorWarning,
-    NavigableString,
-    PageElement,
-    Tag,
-)
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
+from bs4.element import CData, NavigableString, PageElement, Tag
 from charset_normalizer import from_bytes
 
 SourceFormat = Literal["text", "html", "binary", "empty"]
@@ -92,6 +86,14 @@ def html_to_text(markup: str, *, document: bool) -> str:
 
 
 @dataclass
+class _List:
+    """A list being rendered: its element and the number of its last item so far."""
+
+    tag: Tag
+    number: int
+
+
+@dataclass
 class _Item:
     """A list item being rendered: its nesting level, its marker, and whether the marker is out."""
 
@@ -111,7 +113,7 @@ def render(soup: BeautifulSoup, *, document: bool) -> str:
     depth. Indentation travels as sentinel runs that indent_line() turns into spaces.
     """
     out: list[str] = []
-    lists: list[list] = []  # open lists: [tag, number of the last item]
+    lists: list[_List] = []  # open lists, innermost last
     items: list[_Item] = []
     stack: list[tuple[Tag, Iterator[PageElement]]] = [(soup, iter(soup.children))]
     pre = 0
@@ -136,22 +138,22 @@ def render(soup: BeautifulSoup, *, document: bool) -> str:
     return "".join(out)
 
 
-def open_(tag: Tag, out: list[str], lists: list[list], items: list[_Item]) -> None:
+def open_(tag: Tag, out: list[str], lists: list[_List], items: list[_Item]) -> None:
     """What a page's element starts with: a paragraph break, a list's counter, an item's marker."""
     if tag.name in BLOCK_TAGS:
         out.append("\n\n")
     if tag.name in ("ol", "ul"):
         start = str(tag.get("start", "1"))
-        lists.append([tag, (int(start) if start.isdigit() else 1) - 1])
+        lists.append(_List(tag, (int(start) if start.isdigit() else 1) - 1))
     elif tag.name == "li":
         marker = "•"
-        if lists and tag.parent is lists[-1][0] and tag.parent.name == "ol":
-            lists[-1][1] += 1
-            marker = f"{lists[-1][1]}."
+        if lists and tag.parent is lists[-1].tag and lists[-1].tag.name == "ol":
+            lists[-1].number += 1
+            marker = f"{lists[-1].number}."
         items.append(_Item(max(1, len(lists)), marker))
 
 
-def close(tag: Tag, out: list[str], lists: list[list], items: list[_Item], document: bool) -> None:
+def close(tag: Tag, out: list[str], lists: list[_List], items: list[_Item], document: bool) -> None:
     """What a page's element ends with."""
     if not document:
         return

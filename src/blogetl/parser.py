@@ -353,10 +353,11 @@ def listing_drafts(content: Sequence[Line], ledger: Ledger, closed: bool) -> lis
     idx = [i for i, line in enumerate(content) if pt.BYLINE.match(line.text)]
     starts: list[tuple[int, int | None]] = []  # (byline index, title index)
     for b in idx:
-        t = b - 1
-        ok = t >= 0 and is_title_like(content[t]) and (not starts or t > starts[-1][0])
-        starts.append((b, t if ok else None))
-    first = starts[0][1] if starts[0][1] is not None else starts[0][0]
+        above = b - 1
+        ok = above >= 0 and is_title_like(content[above]) and (not starts or above > starts[-1][0])
+        starts.append((b, above if ok else None))
+    first_title = starts[0][1]
+    first = first_title if first_title is not None else starts[0][0]
     account_header(content[:first], ledger)
     drafts = []
     for k, (b, t) in enumerate(starts):

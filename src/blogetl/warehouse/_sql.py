@@ -9,7 +9,7 @@ import duckdb
 
 # DuckDB installs a "known" extension from extensions.duckdb.org when a statement or a file
 # needs it (opening a SQLite file under a .duckdb name fetches sqlite_scanner): never here.
-OFFLINE = {"autoinstall_known_extensions": False}
+OFFLINE: dict[str, str | bool | int | float | list[str]] = {"autoinstall_known_extensions": False}
 
 
 def connect(path: str, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:

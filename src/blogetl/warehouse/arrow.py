@@ -35,7 +35,7 @@ class DumpTables:
     @property
     def paths(self) -> list[str]:
         """Paths (relative to raw/) of the dumps held."""
-        return self.dumps.column("path").to_pylist()
+        return [str(p) for p in self.dumps.column("path").to_pylist()]
 
     def only(self, dump_ids: set[str]) -> DumpTables:
         """The same tables restricted to some dumps."""
