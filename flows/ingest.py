@@ -109,19 +109,6 @@ def parse_all(todo: Sequence[DumpMeta]) -> tuple[list[DumpTables], dict[str, str
     return tables, {names.get(k, k): v for k, v in failed.items()}
 
 
-def rejected_dumps(tables: Sequence[DumpTables]) -> dict[str, str]:
-    """Dumps the parser rejected whole (empty, binary, no structure), with the reasons."""
-    out: dict[str, str] = {}
-    for part in tables:
-        reasons: dict[str, set[str]] = {}
-        for dump_id, reason in zip(part.rejects.column("dump_id").to_pylist(), part.rejects.column("reason").to_pylist(), strict=True):
-            reasons.setdefault(dump_id, set()).add(reason)
-        for row in part.dumps.select(["dump_id", "path", "status"]).to_pylist():
-            if row["status"] == "rejected":
-                out[row["path"]] = "rejected by the parser: " + ", ".join(sorted(reasons.get(row["dump_id"], ())))
-    return out
-
-
 @flow(name="ingest", description="Parse new or changed dumps under raw/ and publish the DuckDB warehouse.")
 def ingest_flow(raw_dir: str = DEFAULT_RAW, db_path: str = DEFAULT_DB, dedup: bool = True) -> State:
     """Discover, parse in parallel, load with one writer, deduplicate, publish, report."""
@@ -137,7 +124,7 @@ def ingest_flow(raw_dir: str = DEFAULT_RAW, db_path: str = DEFAULT_DB, dedup: bo
     except BaseException as exc:
         wh.abort(exc)
         raise
-    report = FlowReport(summary, {**failed, **rejected_dumps(tables)}, task_runs=len(todo) + 3)
+    report = FlowReport(summary, {**failed, **{path: why for part in tables for path, why in part.rejected().items()}}, task_runs=len(todo) + 3)
     markdown = summary_markdown(report.summary, report.not_loaded)
     logger.info("%s", report.summary.format())
     create_markdown_artifact(markdown, key="blogetl-ingest-summary", description="blogetl ingest run summary")

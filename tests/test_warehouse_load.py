@@ -360,3 +360,13 @@ def test_a_file_that_is_not_a_warehouse_is_a_clear_error_and_stays_untouched(raw
     assert sorted(p.name for p in tmp_path.iterdir() if p.name != "raw") == [".blog.duckdb.lock", "blog.duckdb"]
     out = CliRunner().invoke(app, ["ingest", "--raw", str(raw_copy), "--db", str(db), "--no-flow"])
     assert out.exit_code == 1 and "ingest failed:" in out.output and "Traceback" not in out.output
+
+
+def test_arrow_tables_name_the_dumps_the_parser_rejected_whole(raw_copy: Path) -> None:
+    (raw_copy / "zz_binary.txt").write_bytes(b"\x00\x01\x02\xff" * 100)
+    (raw_copy / "zz_empty.txt").write_bytes(b"\n \n")
+    tables = DumpTables.concat([parse_dump(meta) for meta in scan(raw_copy)])
+    assert tables.rejected() == {
+        "zz_binary.txt": "rejected by the parser: binary_dump",
+        "zz_empty.txt": "rejected by the parser: empty_dump",
+    }

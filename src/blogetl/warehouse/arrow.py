@@ -37,6 +37,18 @@ class DumpTables:
         """Paths (relative to raw/) of the dumps held."""
         return [str(p) for p in self.dumps.column("path").to_pylist()]
 
+    def rejected(self) -> dict[str, str]:
+        """Dumps the parser rejected whole (empty, binary, no structure): path -> the reasons."""
+        reasons: dict[str, set[str]] = {}
+        for dump_id, reason in zip(self.rejects.column("dump_id").to_pylist(),
+                                   self.rejects.column("reason").to_pylist(), strict=True):
+            reasons.setdefault(str(dump_id), set()).add(str(reason))
+        return {
+            str(row["path"]): "rejected by the parser: " + ", ".join(sorted(reasons.get(str(row["dump_id"]), ())))
+            for row in self.dumps.select(["dump_id", "path", "status"]).to_pylist()
+            if row["status"] == "rejected"
+        }
+
     def only(self, dump_ids: set[str]) -> DumpTables:
         """The same tables restricted to some dumps."""
         keep = pa.array(sorted(dump_ids), pa.string())
