@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from prefect.logging import get_logger
 from watchfiles import Change, DefaultFilter, watch
 
 from blogetl.io import DUMP_SUFFIXES
 
-log = logging.getLogger("blogetl.watch")
+log = get_logger("blogetl.watch")  # under prefect's handlers, so the arrivals show in the log
 
 
 class DumpFilter(DefaultFilter):
