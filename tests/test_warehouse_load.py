@@ -370,3 +370,17 @@ def test_arrow_tables_name_the_dumps_the_parser_rejected_whole(raw_copy: Path) -
         "zz_binary.txt": "rejected by the parser: binary_dump",
         "zz_empty.txt": "rejected by the parser: empty_dump",
     }
+
+
+def test_a_file_name_that_is_not_utf8_loads_under_an_escaped_name(raw_copy: Path, tmp_path: Path) -> None:
+    """A latin-1 file name (bytes 'bl\\xe5gg.txt') must not take the run, or the other dumps, down."""
+    import os
+
+    os.rename(os.fsencode(raw_copy / SINGLE), os.fsencode(raw_copy) + b"/bl\xe5gg.txt")
+    db = tmp_path / "blog.duckdb"
+    first = ingest(raw_copy, db)
+    assert (first.status, first.dumps_new) == ("succeeded", 5)
+    assert rows(db, "SELECT path, posts_found, comments_found FROM dumps WHERE path LIKE 'bl%'") == [("bl\\xe5gg.txt", 1, 5)]
+    assert count(db, "posts") == 30
+    again = ingest(raw_copy, db)
+    assert (again.dumps_unchanged, again.dumps_new, again.dumps_missing) == (5, 0, 0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +36,17 @@ def discover_dumps(raw_dir: Path) -> list[Path]:
     return sorted(found, key=lambda p: p.relative_to(raw_dir).as_posix())
 
 
+def relative_name(path: Path, raw_root: Path) -> str:
+    """A dump's path relative to raw/ with forward slashes, always valid UTF-8.
+
+    A file name that is not UTF-8 on disk (a scraper writing latin-1 names) would otherwise
+    carry surrogate escapes that no database or Arrow column accepts; its undecodable bytes
+    are written as \\xNN instead, so the dump still loads under a readable, stable name.
+    """
+    rel = path.relative_to(raw_root).as_posix()
+    return os.fsencode(rel).decode("utf-8", errors="backslashreplace")
+
+
 def site_hint_for(rel_path: str) -> str | None:
     """The site named by the first folder of a relative path, when it looks like a domain."""
     parts = rel_path.split("/")
@@ -47,7 +59,7 @@ def read_dump(path: Path, raw_root: Path | None = None) -> DumpFile:
     """Read one dump's bytes and compute its identity (sha256 of the bytes)."""
     path = Path(path)
     data = path.read_bytes()
-    rel = path.relative_to(raw_root).as_posix() if raw_root is not None else path.name
+    rel = relative_name(path, raw_root) if raw_root is not None else relative_name(path, path.parent)
     return DumpFile(
         path=rel,
         data=data,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from blogetl.io import DumpFile, discover_dumps, read_dump, site_hint_for
+from blogetl.io import DumpFile, discover_dumps, read_dump, relative_name, site_hint_for
 
 
 @dataclass(frozen=True)
@@ -16,15 +16,16 @@ class DumpMeta:
     """A dump file's identity without its bytes: enough to plan a run and to read it later."""
 
     root: Path
-    path: str  # relative to root, forward slashes
+    path: str  # relative to root, forward slashes, valid UTF-8 (see io.relative_name)
     sha256: str
     size: int
     site_hint: str | None
     modified_at: datetime  # naive UTC
+    file: Path | None = None  # the file on disk, when its name is not `path` (not UTF-8)
 
     def read(self) -> DumpFile:
         """The dump's bytes (hashed again: the file may have changed since the scan)."""
-        return read_dump(self.root / self.path, self.root)
+        return read_dump(self.file or self.root / self.path, self.root)
 
 
 def _meta(root: Path, file: Path) -> DumpMeta:
@@ -32,9 +33,10 @@ def _meta(root: Path, file: Path) -> DumpMeta:
     with file.open("rb") as fh:
         digest = hashlib.file_digest(fh, "sha256").hexdigest()
     stat = file.stat()
-    rel = file.relative_to(root).as_posix()
+    rel = relative_name(file, root)
     modified = datetime.fromtimestamp(stat.st_mtime, tz=UTC).replace(tzinfo=None)
-    return DumpMeta(root, rel, digest, stat.st_size, site_hint_for(rel), modified)
+    on_disk = None if rel == file.relative_to(root).as_posix() else file
+    return DumpMeta(root, rel, digest, stat.st_size, site_hint_for(rel), modified, on_disk)
 
 
 def scan(raw_dir: Path | str) -> list[DumpMeta]:
