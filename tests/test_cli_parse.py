@@ -124,3 +124,13 @@ def test_a_missing_raw_folder_is_a_usage_error(command: str, tmp_path: Path) -> 
 def test_serve_rejects_a_bad_cron_before_starting(cron: str) -> None:
     code, _out, err = run("serve", "--cron", cron)
     assert code == 2 and "not a cron expression" in err
+
+
+def test_a_non_utf8_file_name_prints_as_valid_utf8(tmp_path: Path) -> None:
+    import os
+
+    (tmp_path / "ok.txt").write_bytes((RAW / "004_49aed72cbd58d17c.txt").read_bytes())
+    os.rename(os.fsencode(tmp_path / "ok.txt"), os.fsencode(tmp_path) + b"/bl\xe5gg.txt")
+    out = subprocess.run([sys.executable, "-m", "blogetl.cli", "parse", str(tmp_path)], capture_output=True, check=True)
+    [record] = [json.loads(line) for line in out.stdout.decode("utf-8").splitlines()]
+    assert record["dump"] == f"{tmp_path}/bl\\xe5gg.txt" and record["title"] == "Vill stoppa bedrägerier i hemtjänst"

@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from blogetl.io import DUMP_SUFFIXES, discover_dumps, read_dump
+from blogetl.io import DUMP_SUFFIXES, discover_dumps, printable, read_dump
 from blogetl.parser import parse_bytes
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
@@ -61,9 +61,9 @@ def parse(
         for record in result.records:
             totals[record.type] += 1
             if fmt is OutputFormat.jsonl:
-                row = {"dump": str(path), **record.model_dump(mode="json")}
+                row = {"dump": printable(str(path)), **record.model_dump(mode="json")}
                 sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
-        table.add_row(str(path), result.page_kind.value, result.site or "-", str(len(result.posts)),
+        table.add_row(printable(str(path)), result.page_kind.value, result.site or "-", str(len(result.posts)),
                       str(len(result.comments)), str(len(result.rejects)), result.encoding or "-")
     if fmt is OutputFormat.table:
         Console().print(table)
@@ -74,9 +74,6 @@ def parse(
         highlight=False,
     )
 
-
-if __name__ == "__main__":  # pragma: no cover
-    app()
 
 
 @app.command("shell-init")
@@ -175,3 +172,7 @@ def watch(
 
     err.print(f"watching {raw} (Ctrl-C to stop)")
     watch_raw(raw, run_once, settle=settle)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

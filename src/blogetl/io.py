@@ -43,8 +43,12 @@ def relative_name(path: Path, raw_root: Path) -> str:
     carry surrogate escapes that no database or Arrow column accepts; its undecodable bytes
     are written as \\xNN instead, so the dump still loads under a readable, stable name.
     """
-    rel = path.relative_to(raw_root).as_posix()
-    return os.fsencode(rel).decode("utf-8", errors="backslashreplace")
+    return printable(path.relative_to(raw_root).as_posix())
+
+
+def printable(name: str) -> str:
+    """A file name as valid UTF-8: bytes the file system name does not decode become \\xNN."""
+    return os.fsencode(name).decode("utf-8", errors="backslashreplace")
 
 
 def site_hint_for(rel_path: str) -> str | None:
