@@ -384,3 +384,21 @@ def test_a_file_name_that_is_not_utf8_loads_under_an_escaped_name(raw_copy: Path
     assert count(db, "posts") == 30
     again = ingest(raw_copy, db)
     assert (again.dumps_unchanged, again.dumps_new, again.dumps_missing) == (5, 0, 0)
+
+
+def test_a_dump_deleted_during_the_scan_is_left_out_and_the_rest_load(raw_copy: Path, tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch,
+                                                                       caplog: pytest.LogCaptureFixture) -> None:
+    import importlib
+
+    scan_module = importlib.import_module("blogetl.warehouse.scan")  # the package exports a scan() too
+    listed = scan_module.discover_dumps(raw_copy)
+
+    def listing_then_delete(root: Path) -> list[Path]:
+        (raw_copy / SINGLE).unlink()  # gone after the listing, before it is hashed
+        return listed
+
+    monkeypatch.setattr(scan_module, "discover_dumps", listing_then_delete)
+    summary = ingest(raw_copy, tmp_path / "blog.duckdb")
+    assert (summary.status, summary.dumps_new) == ("succeeded", 4)
+    assert f"{SINGLE} disappeared while raw/ was scanned" in caplog.text

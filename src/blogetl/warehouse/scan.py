@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from blogetl.io import DumpFile, discover_dumps, read_dump, relative_name, site_hint_for
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -40,9 +43,19 @@ def _meta(root: Path, file: Path) -> DumpMeta:
 
 
 def scan(raw_dir: Path | str) -> list[DumpMeta]:
-    """Every dump under raw_dir with its sha256, sorted by path."""
+    """Every dump under raw_dir with its sha256, sorted by path.
+
+    A file deleted or renamed away between listing and hashing (a scraper tidying up) is no
+    longer a dump of raw/: it is left out with a warning, and the run goes on.
+    """
     root = Path(raw_dir).absolute()
-    return [_meta(root, file) for file in discover_dumps(root)]
+    found = []
+    for file in discover_dumps(root):
+        try:
+            found.append(_meta(root, file))
+        except FileNotFoundError:
+            log.warning("%s disappeared while raw/ was scanned; left out of this run", file)
+    return found
 
 
 @dataclass(frozen=True)
