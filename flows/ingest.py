@@ -124,7 +124,8 @@ def ingest_flow(raw_dir: str = DEFAULT_RAW, db_path: str = DEFAULT_DB, dedup: bo
     except BaseException as exc:
         wh.abort(exc)
         raise
-    report = FlowReport(summary, {**failed, **{path: why for part in tables for path, why in part.rejected().items()}}, task_runs=len(todo) + 3)
+    rejected = {path: why for part in tables for path, why in part.rejected().items()}
+    report = FlowReport(summary, {**summary.unreadable, **failed, **rejected}, task_runs=len(todo) + 3)
     markdown = summary_markdown(report.summary, report.not_loaded)
     logger.info("%s", report.summary.format())
     create_markdown_artifact(markdown, key="blogetl-ingest-summary", description="blogetl ingest run summary")

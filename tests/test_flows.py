@@ -66,6 +66,24 @@ def test_the_run_waits_for_its_task_runs_to_be_recorded(prefect_server, raw_copy
     assert time.monotonic() - started < 10
 
 
+def test_an_unreadable_dump_fails_the_run_by_name_while_the_others_load(prefect_server, raw_copy, tmp_path, monkeypatch):
+    from flows.ingest import run_ingest
+
+    real_open = Path.open
+
+    def guarded(self, *args, **kwargs):
+        if self.name == "001_2e98f75a052abd0d.txt":
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", guarded)  # as root, chmod 000 would not stop the read
+    db = tmp_path / "blog.duckdb"
+    state, report = run_ingest(str(raw_copy), str(db), dedup=False)
+    assert state.is_failed() and "1 dump(s) not loaded: 001_2e98f75a052abd0d.txt" in state.message
+    assert report.not_loaded == {"001_2e98f75a052abd0d.txt": "cannot be read: Permission denied"}
+    assert count(db, "SELECT count(*) FROM posts") == 20  # 30 less sample 001's ten
+
+
 def test_bad_dump_is_recorded_and_named_while_the_others_load(prefect_server, raw_copy, tmp_path):
     from flows.ingest import run_ingest
 

@@ -402,3 +402,36 @@ def test_a_dump_deleted_during_the_scan_is_left_out_and_the_rest_load(raw_copy: 
     summary = ingest(raw_copy, tmp_path / "blog.duckdb")
     assert (summary.status, summary.dumps_new) == ("succeeded", 4)
     assert f"{SINGLE} disappeared while raw/ was scanned" in caplog.text
+
+
+def _unreadable(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """Make one file fail to open with EACCES (tests run as root, where chmod 000 does not stop reads)."""
+    real_open = Path.open
+
+    def guarded(self: Path, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        if self.name == name:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "open", guarded)
+
+
+def test_an_unreadable_dump_is_named_and_the_others_load(raw_copy: Path, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from blogetl.cli import app
+
+    db = tmp_path / "blog.duckdb"
+    _unreadable(monkeypatch, SINGLE)
+    summary = ingest(raw_copy, db)
+    assert (summary.status, summary.dumps_seen, summary.dumps_new, summary.dumps_unreadable) == ("succeeded", 5, 4, 1)
+    assert summary.unreadable == {SINGLE: "cannot be read: Permission denied"}
+    assert f"UNREADABLE 1: {SINGLE} (cannot be read: Permission denied)" in summary.format()
+    assert count(db, "posts") == 30 and count(db, "comments") == 0  # 003's thread waits for its file
+    out = CliRunner().invoke(app, ["ingest", "--raw", str(raw_copy), "--db", str(db), "--no-flow"])
+    assert out.exit_code == 1 and f"1 dump(s) could not be read: {SINGLE}" in out.output
+    monkeypatch.undo()
+    fixed = ingest(raw_copy, db)
+    assert (fixed.dumps_new, fixed.dumps_unreadable, fixed.dumps_missing) == (1, 0, 0)
+    assert count(db, "comments") == 5

@@ -127,10 +127,15 @@ def ingest(
 
             stages.append(deduplicate)
         try:
-            typer.echo(ingest_library(raw, db, after_load=stages).format())
+            summary = ingest_library(raw, db, after_load=stages)
         except WarehouseError as exc:
             err.print(f"[red]ingest failed:[/red] {exc}", highlight=False)
             raise typer.Exit(1) from exc
+        typer.echo(summary.format())
+        if summary.unreadable:
+            err.print(f"[red]{len(summary.unreadable)} dump(s) could not be read:[/red] "
+                      + ", ".join(sorted(summary.unreadable)), highlight=False)
+            raise typer.Exit(1)
         return
     from flows.ingest import run_ingest
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,6 +25,7 @@ class DumpMeta:
     site_hint: str | None
     modified_at: datetime  # naive UTC
     file: Path | None = None  # the file on disk, when its name is not `path` (not UTF-8)
+    error: str | None = None  # why the file could not be read; such a dump is named, not loaded
 
     def read(self) -> DumpFile:
         """The dump's bytes (hashed again: the file may have changed since the scan)."""
@@ -55,6 +56,11 @@ def scan(raw_dir: Path | str) -> list[DumpMeta]:
             found.append(_meta(root, file))
         except FileNotFoundError:
             log.warning("%s disappeared while raw/ was scanned; left out of this run", file)
+        except OSError as exc:  # permissions, I/O errors: the run names it and loads the others
+            log.error("%s cannot be read: %s", file, exc)
+            rel = relative_name(file, root)
+            found.append(DumpMeta(root, rel, "", 0, site_hint_for(rel), datetime(1970, 1, 1), file,
+                                  error=f"cannot be read: {exc.strerror or exc}"))
     return found
 
 
@@ -65,6 +71,7 @@ class Plan:
     new: list[DumpMeta]
     changed: list[DumpMeta]
     unchanged: list[DumpMeta]
+    unreadable: list[DumpMeta] = field(default_factory=list)
 
     @property
     def todo(self) -> list[DumpMeta]:
@@ -74,7 +81,8 @@ class Plan:
 
 def plan(scanned: Sequence[DumpMeta], known: Mapping[str, str]) -> Plan:
     """Split scanned dumps into new, changed and unchanged given known path -> sha256."""
-    new = [m for m in scanned if m.path not in known]
-    changed = [m for m in scanned if m.path in known and known[m.path] != m.sha256]
-    unchanged = [m for m in scanned if known.get(m.path) == m.sha256]
-    return Plan(new, changed, unchanged)
+    readable = [m for m in scanned if m.error is None]
+    new = [m for m in readable if m.path not in known]
+    changed = [m for m in readable if m.path in known and known[m.path] != m.sha256]
+    unchanged = [m for m in readable if known.get(m.path) == m.sha256]
+    return Plan(new, changed, unchanged, [m for m in scanned if m.error is not None])

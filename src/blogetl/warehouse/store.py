@@ -99,6 +99,7 @@ class Warehouse:
         self.timings: dict[str, float] = {}
         self._states: dict[str, str] = {}
         self._counts: Counter[str] = Counter()
+        self._unreadable: dict[str, str] = {}
         self._open = True
         changes.remember(con)
 
@@ -164,7 +165,9 @@ class Warehouse:
         result = plan(scanned, self.known_dumps())
         self._states.update({m.path: "unchanged" for m in result.unchanged})
         self._states.update({m.path: "pending" for m in result.todo})
-        self._flag_missing([m.path for m in scanned])
+        self._unreadable = {m.path: m.error or "" for m in result.unreadable}
+        self._states.update({m.path: "unreadable" for m in result.unreadable})
+        self._flag_missing([m.path for m in scanned])  # an unreadable file is there: not missing
         return result
 
     def _flag_missing(self, present: Sequence[str]) -> None:
@@ -197,7 +200,7 @@ class Warehouse:
     def counts(self) -> RunCounts:
         """What the run changed so far."""
         states = Counter(self._states.values())
-        dumps = {"dumps_seen": len(self._states), **{f"dumps_{s}": states[s] for s in ("new", "changed", "unchanged")}}
+        dumps = {"dumps_seen": len(self._states), **{f"dumps_{s}": states[s] for s in ("new", "changed", "unchanged", "unreadable")}}
         return RunCounts(**dumps, **changes.changes(self.con), **self._counts)
 
     def totals(self) -> dict[str, int]:
@@ -224,6 +227,7 @@ class Warehouse:
             raise
         self._release()
         return IngestSummary(**row, db_path=str(self.files.published), totals=totals, timings=self.timings,
+                             unreadable=self._unreadable,
                              after_load=stage_results)
 
     def _run_row(self, status: str, counts: RunCounts, error: str | None = None) -> dict[str, Any]:

@@ -22,6 +22,7 @@ class RunCounts(BaseModel):
     dumps_new: int = _count("dumps loaded for the first time")
     dumps_changed: int = _count("dumps whose bytes changed since their last load: their old contribution was replaced")
     dumps_unchanged: int = _count("dumps skipped because their sha256 was already loaded")
+    dumps_unreadable: int = _count("dump files under raw/ that could not be read (permissions, I/O errors): not loaded, named in the run summary")
     dumps_missing: int = _count("dumps loaded earlier that are gone from raw/ (see dumps.missing_since_run_id); their records stay")
     posts_added: int = _count("posts that did not exist before the run")
     posts_updated: int = _count("posts whose merged values changed")
@@ -50,6 +51,7 @@ class IngestSummary(RunCounts):
     started_at: datetime
     finished_at: datetime
     totals: dict[str, int] = Field(default_factory=dict, description="rows per table after the run")
+    unreadable: dict[str, str] = Field(default_factory=dict, description="dump path -> why it could not be read")
     timings: dict[str, float] = Field(default_factory=dict, description="seconds per stage")
     after_load: list[dict[str, Any]] = Field(default_factory=list)
 
@@ -61,7 +63,9 @@ class IngestSummary(RunCounts):
             f"run {self.run_id} {self.status}: published {self.db_path} in {seconds:.2f} s",
             f"dumps     {t.get('dumps', 0):>6}   seen {self.dumps_seen}, new {self.dumps_new}, "
             f"changed {self.dumps_changed}, unchanged {self.dumps_unchanged}"
-            + (f", missing {self.dumps_missing} (kept)" if self.dumps_missing else ""),
+            + (f", missing {self.dumps_missing} (kept)" if self.dumps_missing else "")
+            + (f", UNREADABLE {self.dumps_unreadable}: " + "; ".join(f"{p} ({why})" for p, why in self.unreadable.items())
+               if self.unreadable else ""),
             f"posts     {t.get('posts', 0):>6}   added {self.posts_added}, updated {self.posts_updated}, "
             f"removed {self.posts_removed}, unchanged {self.posts_unchanged}",
             f"comments  {t.get('comments', 0):>6}   added {self.comments_added}, updated {self.comments_updated}, "
