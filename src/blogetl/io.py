@@ -63,7 +63,7 @@ def read_dump(path: Path, raw_root: Path | None = None) -> DumpFile:
     """Read one dump's bytes and compute its identity (sha256 of the bytes)."""
     path = Path(path)
     data = path.read_bytes()
-    rel = relative_name(path, raw_root) if raw_root is not None else relative_name(path, path.parent)
+    rel = relative_name(path, raw_root) if raw_root is not None else printable(path.name)
     return DumpFile(
         path=rel,
         data=data,

@@ -28,6 +28,7 @@ from blogetl.dedup.fingerprint import fingerprint_bodies
 from blogetl.dedup.group import Assignment, Group, Pair, PostInfo, Previous, assign_ids, group
 from blogetl.dedup.normalise import Doc, Vocab, tokenise_batch
 from blogetl.dedup.schema import ensure_schema
+from blogetl.timing import timed
 
 log = logging.getLogger("blogetl.dedup")
 STATE_TABLES = ("dedup_docs", "dedup_lines", "dedup_fingerprints", "dedup_boilerplate",
@@ -47,14 +48,14 @@ class Summary:
 
     @contextmanager
     def timed(self, stage: str) -> Iterator[None]:
-        """Add the wall time of a block to timings[stage]."""
-        start = time.perf_counter()
+        """Add the wall time of a block to timings[stage] (rounded, and logged)."""
+        before = self.timings.get(stage, 0.0)
         try:
-            yield
+            with timed(self.timings, stage):
+                yield
         finally:
-            took = time.perf_counter() - start
-            self.timings[stage] = round(self.timings.get(stage, 0.0) + took, 4)
-            log.info("dedup %s: %.2f s", stage, took)
+            log.info("dedup %s: %.2f s", stage, self.timings[stage] - before)
+            self.timings[stage] = round(self.timings[stage], 4)
 
 
 def run(con: duckdb.DuckDBPyConnection, config: DedupConfig = DEFAULT) -> dict[str, Any]:

@@ -24,12 +24,12 @@ class DumpMeta:
     size: int
     site_hint: str | None
     modified_at: datetime  # naive UTC
-    file: Path | None = None  # the file on disk, when its name is not `path` (not UTF-8)
+    file: Path  # the file on disk (its name differs from `path` when it is not UTF-8)
     error: str | None = None  # why the file could not be read; such a dump is named, not loaded
 
     def read(self) -> DumpFile:
         """The dump's bytes (hashed again: the file may have changed since the scan)."""
-        return read_dump(self.file or self.root / self.path, self.root)
+        return read_dump(self.file, self.root)
 
 
 def _meta(root: Path, file: Path) -> DumpMeta:
@@ -39,8 +39,7 @@ def _meta(root: Path, file: Path) -> DumpMeta:
     stat = file.stat()
     rel = relative_name(file, root)
     modified = datetime.fromtimestamp(stat.st_mtime, tz=UTC).replace(tzinfo=None)
-    on_disk = None if rel == file.relative_to(root).as_posix() else file
-    return DumpMeta(root, rel, digest, stat.st_size, site_hint_for(rel), modified, on_disk)
+    return DumpMeta(root, rel, digest, stat.st_size, site_hint_for(rel), modified, file)
 
 
 def scan(raw_dir: Path | str) -> list[DumpMeta]:

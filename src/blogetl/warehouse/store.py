@@ -6,7 +6,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
@@ -17,6 +17,7 @@ import duckdb
 
 from blogetl.io import DumpFile
 from blogetl.models import PARSER_VERSION, ParseResult
+from blogetl.timing import timed
 from blogetl.warehouse import changes
 from blogetl.warehouse._sql import column_list, connect, transaction
 from blogetl.warehouse.arrow import DumpTables, to_arrow
@@ -140,14 +141,9 @@ class Warehouse:
         self._require_open()
         return self._con
 
-    @contextmanager
-    def timer(self, stage: str) -> Iterator[None]:
+    def timer(self, stage: str) -> AbstractContextManager[None]:
         """Add the time spent in the block to timings[stage]."""
-        started = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.timings[stage] = self.timings.get(stage, 0.0) + time.perf_counter() - started
+        return timed(self.timings, stage)
 
     def _require_open(self) -> None:
         """Fail clearly when the run was already finished or aborted."""
