@@ -10,6 +10,7 @@ decoded text is returned with every parse (``ParseResult.text``) so that
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -57,7 +58,9 @@ class Post(_Record):
 
     type: Literal["post"] = "post"
     post_id: str = Field(description="stable id: site + normalised title, never the file or position")
+    title_key: str = Field(default="", description="identity key before resolution: site + normalised title")
     title: str
+    title_derived: bool = Field(default=False, description="the page shows no headline; the title was derived from the body")
     body: str = Field(description="paragraphs separated by blank lines, chrome removed")
     byline_author: str | None = None
     byline_date: str | None = None
@@ -69,6 +72,11 @@ class Post(_Record):
     site: str | None = None
     position: int = Field(ge=1, description="1-based position of the post on its page")
     truncated: bool = Field(default=False, description="the dump ends inside this post")
+    is_excerpt: bool = Field(default=False, description="a teaser on a listing page, cut off before the article's end")
+    published_at: datetime | None = Field(default=None, description="publication date (and time when shown), naive local time")
+    published_text: str | None = Field(default=None, description="the date as written on the page")
+    published_start_offset: int | None = Field(default=None, ge=0, description="where published_text starts in the decoded text")
+    published_end_offset: int | None = Field(default=None, ge=0, description="one past its end")
 
 
 class Comment(_Record):
@@ -118,6 +126,8 @@ class ParseResult(BaseModel):
     source_format: Literal["text", "html", "binary", "empty"] = "text"
     page_kind: PageKind
     site: str | None = None
+    profile: str | None = Field(default=None, description="the site profile the parser read the page with")
+    mojibake_repaired: bool = Field(default=False, description="UTF-8 read as cp1252 was repaired (ftfy)")
     posts: list[Post] = Field(default_factory=list)
     comments: list[Comment] = Field(default_factory=list)
     rejects: list[Reject] = Field(default_factory=list)

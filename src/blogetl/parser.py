@@ -332,6 +332,7 @@ def build_post(draft: PostDraft, kind: PageKind, site: str | None, ledger: Ledge
     start, end = draft.span()
     post = Post(
         post_id=post_id,
+        title_key=post_id,
         title=title,
         body=join_paragraphs(body_lines),
         byline_author=(draft.byline.group("author").strip() or None) if draft.byline else None,
