@@ -1,4 +1,4 @@
-"""Shared fixtures: the sample dumps, and one Prefect test server for the whole session."""
+"""Shared fixtures: the sample dumps, the --update-golden switch, and one Prefect test server for the whole session."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-RAW = REPO / "raw"
+SAMPLES = Path(__file__).resolve().parent / "fixtures" / "samples"  # the tests' copy of the samples shipped in raw/
 
 # Offline and quiet before anything imports Prefect (flows/_env.py does the same for real runs).
 os.environ.setdefault("DO_NOT_TRACK", "1")
@@ -20,10 +19,26 @@ os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 
 @pytest.fixture
 def raw_copy(tmp_path: Path) -> Path:
-    """A private copy of the shipped raw/ samples."""
+    """A private raw/ folder holding copies of the samples (from tests/fixtures/samples, never raw/)."""
     dest = tmp_path / "raw"
-    shutil.copytree(RAW, dest)
+    shutil.copytree(SAMPLES, dest)
     return dest
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """`pytest --update-golden` rewrites the whole-record golden files instead of comparing them."""
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="rewrite tests/fixtures/golden/*.json from the parser's output (review the diff before committing)",
+    )
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    """True when the run was started with --update-golden."""
+    return bool(request.config.getoption("--update-golden"))
 
 
 @pytest.fixture(scope="session")

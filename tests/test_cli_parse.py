@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from fixtures.dumps import RAW, ROOT, sample
+from fixtures.dumps import ROOT, SAMPLES, sample
 from typer.testing import CliRunner
 
 from blogetl.cli import app
@@ -31,9 +31,9 @@ def rows(stdout: str) -> list[dict]:
 
 
 def test_console_script_parses_the_samples() -> None:
-    """The installed `blogetl` script: `blogetl parse raw/*` prints 31 posts, 5 comments, no rejects."""
+    """The installed `blogetl` script: `blogetl parse tests/fixtures/samples/*` prints 31 posts, 5 comments, no rejects."""
     exe = Path(sys.executable).with_name("blogetl")
-    dumps = sorted(str(p.relative_to(ROOT)) for p in RAW.iterdir())
+    dumps = sorted(str(p.relative_to(ROOT)) for p in SAMPLES.iterdir())
     proc = subprocess.run([str(exe), "parse", *dumps], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr
     found = rows(proc.stdout)
@@ -46,12 +46,12 @@ def test_console_script_parses_the_samples() -> None:
 
 def test_jsonl_records_validate_against_the_models() -> None:
     """Every line is one record of its declared type, tagged with its dump, in page order."""
-    code, out, err = run("parse", str(RAW))
+    code, out, err = run("parse", str(SAMPLES))
     assert code == 0
     found = rows(out)
     for row in found:
         dump = row.pop("dump")
-        assert Path(dump).name in {p.name for p in RAW.iterdir()}
+        assert Path(dump).name in {p.name for p in SAMPLES.iterdir()}
         MODELS[row["type"]].model_validate(row)
     first = next(r for r in rows(out) if r["type"] == "post")
     assert (first["title"], first["comment_count_declared"], first["reactions"]) == ("Gymnasieelevernas utbildning på spel", 2, 11)
@@ -60,7 +60,7 @@ def test_jsonl_records_validate_against_the_models() -> None:
 
 def test_comments_follow_their_post() -> None:
     """003's comments come right after its post and name it."""
-    code, out, _ = run("parse", str(next(RAW.glob("003_*.txt"))))
+    code, out, _ = run("parse", str(next(SAMPLES.glob("003_*.txt"))))
     assert code == 0
     found = rows(out)
     assert [r["type"] for r in found] == ["post"] + ["comment"] * 5
@@ -70,7 +70,7 @@ def test_comments_follow_their_post() -> None:
 
 def test_table_format() -> None:
     """--format table prints one row per dump (no JSON) and the same summary on stderr."""
-    code, out, err = run("parse", str(RAW), "--format", "table")
+    code, out, err = run("parse", str(SAMPLES), "--format", "table")
     assert code == 0
     assert "{" not in out
     for kind in ("listing", "single", "article"):
@@ -129,7 +129,7 @@ def test_serve_rejects_a_bad_cron_before_starting(cron: str) -> None:
 def test_a_non_utf8_file_name_prints_as_valid_utf8(tmp_path: Path) -> None:
     import os
 
-    (tmp_path / "ok.txt").write_bytes((RAW / "004_49aed72cbd58d17c.txt").read_bytes())
+    (tmp_path / "ok.txt").write_bytes((SAMPLES / "004_49aed72cbd58d17c.txt").read_bytes())
     os.rename(os.fsencode(tmp_path / "ok.txt"), os.fsencode(tmp_path) + b"/bl\xe5gg.txt")
     out = subprocess.run([sys.executable, "-m", "blogetl.cli", "parse", str(tmp_path)], capture_output=True, check=True)
     [record] = [json.loads(line) for line in out.stdout.decode("utf-8").splitlines()]

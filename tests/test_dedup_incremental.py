@@ -7,6 +7,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from fixtures.dumps import SAMPLES as SAMPLE_DIR
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from bench_dedup import load_posts, sample_posts  # noqa: E402
@@ -14,7 +15,7 @@ from gen_corpus import generate  # noqa: E402
 
 from blogetl.dedup import run  # noqa: E402
 
-SAMPLES = {p["title"]: p for p in sample_posts()}
+SAMPLES = {p["title"]: p for p in sample_posts(SAMPLE_DIR)}
 VK = SAMPLES["Sätt stopp för organiserad brottslighet. Varenda skattekrona ska gå till de människor som har behov av välfärden"]
 FB = SAMPLES["Stoppa organiserad brottslighet från att etablera sig i Umeå"]
 OA = SAMPLES["Vill stoppa bedrägerier i hemtjänst"]

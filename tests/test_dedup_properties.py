@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import duckdb
+from fixtures.dumps import SAMPLES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -38,7 +39,7 @@ def snapshot(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[object, ...
 @SLOW
 @given(st.randoms(use_true_random=False))
 def test_sample_order_does_not_matter(rng: random.Random) -> None:
-    posts = sample_posts()
+    posts = sample_posts(SAMPLES)
     shuffled = posts[:]
     rng.shuffle(shuffled)
     assert snapshot(dedup(shuffled)) == snapshot(dedup(posts))

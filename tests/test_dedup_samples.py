@@ -7,6 +7,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from fixtures.dumps import SAMPLES
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from bench_dedup import load_posts, sample_posts  # noqa: E402
@@ -26,7 +27,7 @@ FIRST_RUN: dict[str, object] = {}
 def con() -> duckdb.DuckDBPyConnection:
     """The samples loaded and deduplicated once (the summary kept in FIRST_RUN)."""
     db = duckdb.connect()
-    load_posts(db, sample_posts())
+    load_posts(db, sample_posts(SAMPLES))
     FIRST_RUN.update(run(db))
     return db
 

@@ -24,9 +24,9 @@ def sql_statements() -> list[str]:
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory) -> Path:
-    """The warehouse one main-job run builds from the shipped raw/."""
+    """The warehouse one main-job run builds from the samples raw/ ships (the tests' copies of them)."""
     db = tmp_path_factory.mktemp("readme") / "blog.duckdb"
-    ingest(Path(__file__).resolve().parent.parent / "raw", db, after_load=[deduplicate])
+    ingest(Path(__file__).resolve().parent / "fixtures" / "samples", db, after_load=[deduplicate])
     return db
 
 

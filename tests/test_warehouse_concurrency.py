@@ -14,7 +14,7 @@ import pytest
 
 from blogetl.warehouse import WarehouseLocked, ingest, snapshot
 
-RAW = Path(__file__).resolve().parents[1] / "raw"
+SAMPLES = Path(__file__).resolve().parent / "fixtures" / "samples"  # copies of raw/'s dumps; tests never read raw/
 LISTING, SINGLE = "000_17c9fd5fd54ce450.txt", "003_837c0e1b7ac6da94.txt"
 
 HOLD_READER = """

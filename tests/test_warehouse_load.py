@@ -23,7 +23,7 @@ from blogetl.warehouse import (
 )
 from blogetl.warehouse.schema import TABLES
 
-RAW = Path(__file__).resolve().parents[1] / "raw"
+SAMPLES = Path(__file__).resolve().parent / "fixtures" / "samples"  # copies of raw/'s dumps; tests never read raw/
 LISTING, SINGLE = "000_17c9fd5fd54ce450.txt", "003_837c0e1b7ac6da94.txt"
 SATT_STOPP = "Sätt stopp för organiserad brottslighet. Varenda skattekrona ska gå till de människor som har behov av välfärden"
 
@@ -50,7 +50,7 @@ def content(db: Path) -> dict[str, list[tuple]]:
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The warehouse of one run over the shipped samples (read-only tests share it)."""
     db = tmp_path_factory.mktemp("wh") / "blog.duckdb"
-    ingest(RAW, db)
+    ingest(SAMPLES, db)
     return db
 
 
@@ -320,7 +320,7 @@ def test_plan_splits_scanned_dumps_by_sha256(raw_copy: Path, tmp_path: Path) -> 
 
 
 def test_parsed_dumps_travel_as_picklable_arrow() -> None:
-    tables = parse_dump(next(m for m in scan(RAW) if m.path == SINGLE))
+    tables = parse_dump(next(m for m in scan(SAMPLES) if m.path == SINGLE))
     again = pickle.loads(pickle.dumps(tables))
     assert again.paths == [SINGLE] and again.comment_sightings.num_rows == 5
     assert all(a.equals(b) for a, b in zip(again.tables(), tables.tables(), strict=True))

@@ -16,7 +16,7 @@ from blogetl.warehouse.arrow import STAGED_TABLES
 from blogetl.warehouse.examples import EXAMPLES
 from blogetl.warehouse.schema import INGEST_RUNS, TABLES, arrow_schema
 
-RAW = Path(__file__).resolve().parents[1] / "raw"
+SAMPLES = Path(__file__).resolve().parent / "fixtures" / "samples"  # copies of raw/'s dumps; tests never read raw/
 PUBLIC = {"dumps", "posts", "comments", "post_sightings", "rejects", "ingest_runs", "v_posts", "v_comment_threads"}
 SEARCH = """
     SELECT p.title FROM (SELECT *, fts_main_posts.match_bm25(post_id, 'brottslighet') AS score FROM posts) p
@@ -27,7 +27,7 @@ SEARCH = """
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The warehouse of one run over the shipped samples."""
     db = tmp_path_factory.mktemp("wh") / "blog.duckdb"
-    ingest(RAW, db)
+    ingest(SAMPLES, db)
     return db
 
 
@@ -83,7 +83,7 @@ def test_swedish_full_text_search_finds_inflected_forms(con: duckdb.DuckDBPyConn
 
 
 def test_the_search_index_follows_the_posts(tmp_path: Path) -> None:
-    raw = Path(shutil.copytree(RAW, tmp_path / "raw"))
+    raw = Path(shutil.copytree(SAMPLES, tmp_path / "raw"))
     db = tmp_path / "blog.duckdb"
     ingest(raw, db)
     (raw / "new.txt").write_text("Ny rubrik\n\nLångt inlägg om brottsligheten i staden.\n", encoding="utf-8")
