@@ -310,12 +310,13 @@ Dela artikeln
 
 
 def test_page_of_another_site_becomes_one_article() -> None:
-    """No platform markers: one 'article' with the first line as title and the rest as body."""
+    """No platform markers: one 'article' with the first line as title, the byline's author, the rest as body."""
     result = parse_text(OTHER_SITE)
     (post,) = result.posts
     assert (result.page_kind, post.page_kind, post.site) == (PageKind.ARTICLE, PageKind.ARTICLE, None)
     assert post.title == "Nya regler för försörjningsstöd från årsskiftet"
-    assert post.body.startswith("Av Anna Berg\n\nIndivid- och familjenämnden")
+    assert post.body.startswith("Individ- och familjenämnden")
+    assert post.byline_author == "Anna Berg"
     assert "1. Höjd riksnorm\n2. Nya regler för resor" in post.body
     assert (post.comment_count_declared, post.reactions, result.comments, result.rejects) == (None, None, [], [])
 
@@ -324,13 +325,13 @@ def test_site_from_the_folder_hint() -> None:
     """The folder's site wins: it names pages that do not name themselves, and keys their ids."""
     hinted = parse_bytes(OTHER_SITE.encode("utf-8"), filename="folkbladet.nu/a.txt", site_hint="folkbladet.nu")
     assert hinted.site == hinted.posts[0].site == "folkbladet.nu"
-    listing = parse_bytes(sample("001").encode("utf-8"), site_hint="vk.se")
+    listing = parse_bytes(sample("001").encode("utf-8"), site_hint="blogg.vk.se")
     assert summary(listing.posts) == summary(parse_text(sample("001")).posts)
 
 
 def test_site_from_the_page_itself() -> None:
-    """Without a hint: the VK RSS footer names vk.se, 'OFFENTLIGA AFFÄRER' names its site."""
-    assert parse_text(sample("002")).site == "vk.se"
+    """Without a hint: the VK RSS footer names blogg.vk.se, 'OFFENTLIGA AFFÄRER' names its site."""
+    assert parse_text(sample("002")).site == "blogg.vk.se"
     assert parse_text(sample("004")).posts[0].site == "offentligaaffarer.se"
     without = sample("004").replace("OFFENTLIGA AFFÄRER", "tidningen")
     assert parse_text(without).posts[0].site is None

@@ -10,65 +10,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
+from blogetl import pages, sites
 from blogetl import patterns as pt
+from blogetl.dates import find_dates
 from blogetl.decode import decode_dump, normalise_text
 from blogetl.ids import normalise_key, post_id_for, stable_id
-from blogetl.models import Comment, LineRole, LineUse, PageKind, ParseResult, Post, Reject
+from blogetl.lines import Ledger, Line, PostDraft, join_paragraphs, split_lines
+from blogetl.models import Comment, LineRole, PageKind, ParseResult, Post, Reject
+from blogetl.sites import Profile
 
 _WS = re.compile(r"\s+")
-
-
-@dataclass(frozen=True)
-class Line:
-    """One line of the decoded text with its position."""
-
-    no: int
-    start: int
-    end: int
-    raw: str
-
-    @property
-    def text(self) -> str:
-        """The line without surrounding whitespace."""
-        return self.raw.strip()
-
-    @property
-    def indent(self) -> int:
-        """Number of leading whitespace characters."""
-        return len(self.raw) - len(self.raw.lstrip())
-
-
-@dataclass
-class Ledger:
-    """Records what every non-blank line was used for; each line exactly once."""
-
-    uses: dict[int, LineUse] = field(default_factory=dict)
-    rejects: list[Reject] = field(default_factory=list)
-
-    def mark(self, line: Line, role: LineRole, note: str = "") -> None:
-        """Account for a line; a line is never accounted for twice."""
-        if line.no in self.uses:
-            raise AssertionError(f"line {line.no} accounted for twice")
-        self.uses[line.no] = LineUse(
-            line_no=line.no, start_offset=line.start, end_offset=line.end, role=role, note=note
-        )
-
-    def reject(self, lines: Sequence[Line], reason: str, detail: str = "") -> None:
-        """Reject a run of lines as one reject record."""
-        if not lines:
-            return
-        for line in lines:
-            self.mark(line, LineRole.REJECT, reason)
-        self.rejects.append(
-            Reject(
-                reason=reason,
-                detail=detail or pt.REJECT_REASONS.get(reason, ""),
-                text="\n".join(line.text for line in lines),
-                start_offset=lines[0].start,
-                end_offset=lines[-1].end,
-            )
-        )
 
 
 @dataclass
@@ -87,33 +40,18 @@ class _Thread:
 # --- lines -----------------------------------------------------------------------------
 
 
-def split_lines(text: str) -> list[Line]:
-    """Split text into lines with their character offsets (newline excluded)."""
-    lines: list[Line] = []
-    pos = 0
-    for no, raw in enumerate(text.split("\n")):
-        lines.append(Line(no, pos, pos + len(raw), raw))
-        pos += len(raw) + 1
-    return [line for line in lines if line.text]
+def chrome_note(text: str, profile: Profile) -> str | None:
+    """Which chrome a stripped line is for the page's profile, or None when it is not chrome."""
+    return pages.chrome_of(text, profile)
 
 
-def chrome_note(text: str) -> str | None:
-    """Which chrome a stripped line is, or None when it is not chrome."""
-    if text in pt.CHROME_LINES:
-        return pt.CHROME_LINES[text]
-    for regex, note in pt.CHROME_REGEXES:
-        if regex.match(text):
-            return note
-    return None
-
-
-def is_title_like(line: Line) -> bool:
+def is_title_like(line: Line, profile: Profile) -> bool:
     """A line that can be a post title: not chrome, not a counter, not too long."""
     t = line.text
     return (
         len(t) <= pt.MAX_TITLE_CHARS
-        and chrome_note(t) is None
-        and not pt.BYLINE.match(t)
+        and chrome_note(t, profile) is None
+        and not (profile.entry is not None and profile.entry.anchor.match(t))
         and not pt.COMMENT_LABEL_LINE.match(t)
     )
 
@@ -121,18 +59,6 @@ def is_title_like(line: Line) -> bool:
 def is_named(line: Line) -> bool:
     """A line with letters in it: a separator such as '———' or '***' is never a title."""
     return any(ch.isalpha() for ch in line.text)
-
-
-def join_paragraphs(lines: Iterable[Line]) -> str:
-    """Join lines: adjacent lines with a newline, paragraphs with a blank line."""
-    out: list[str] = []
-    prev: Line | None = None
-    for line in lines:
-        if prev is not None:
-            out.append("\n" if line.no == prev.no + 1 else "\n\n")
-        out.append(_WS.sub(" ", line.text))
-        prev = line
-    return "".join(out)
 
 
 def has_prose(lines: Iterable[Line]) -> bool:
@@ -149,14 +75,15 @@ def label_count(label: str) -> int:
 # --- page kind and site ----------------------------------------------------------------
 
 
-def detect_kind(lines: Sequence[Line]) -> PageKind:
-    """Listing (bylines), single (VK platform chrome or a comment thread) or article."""
-    bylines = sum(1 for line in lines if pt.BYLINE.match(line.text))
-    has_vk = any(line.text in pt.VK_PLATFORM_LINES for line in lines)
+def detect_kind(lines: Sequence[Line], profile: Profile) -> PageKind:
+    """Listing (bylines), single (platform chrome or a comment thread) or article."""
+    byline = profile.entry.anchor if profile.platform and profile.entry else None
+    bylines = sum(1 for line in lines if byline and byline.match(line.text))
+    has_vk = profile.platform and any(sign.search(line.text) for line in lines for sign in profile.signs)
     # a thread is a comment-count line followed by a numbered comment; numbered lines in a
     # body above a footer label are not one
     # (chrome such as an empty 'Etiketter: , , ,' may sit between the two)
-    has_thread = any(pt.COMMENT_LABEL_LINE.match(line.text) and opens_thread(lines, i) for i, line in enumerate(lines))
+    has_thread = any(pt.COMMENT_LABEL_LINE.match(line.text) and opens_thread(lines, i, profile) for i, line in enumerate(lines))
     if bylines == 1 and (has_thread or any(line.text in pt.FORM_START for line in lines)):
         return PageKind.SINGLE
     if bylines:
@@ -166,42 +93,30 @@ def detect_kind(lines: Sequence[Line]) -> PageKind:
     return PageKind.ARTICLE
 
 
-def opens_thread(lines: Sequence[Line], i: int) -> bool:
+def opens_thread(lines: Sequence[Line], i: int, profile: Profile) -> bool:
     """True when the first non-chrome line after line i is a numbered comment."""
     for j in range(i + 1, len(lines)):
-        if chrome_note(lines[j].text) is None:
+        if chrome_note(lines[j].text, profile) is None:
             return bool(pt.THREAD_NUMBERED.match(lines[j].raw))
     return False
-
-
-def detect_site(text: str, kind: PageKind, site_hint: str | None) -> str | None:
-    """The site: the folder's hint, else the page's own self-references, else the platform."""
-    if site_hint:
-        return site_hint
-    for regex, site in pt.SITE_MARKERS:
-        if regex.search(text):
-            return site
-    if kind in (PageKind.LISTING, PageKind.SINGLE):
-        return pt.VK_PLATFORM_SITE
-    return None
 
 
 # --- regions ---------------------------------------------------------------------------
 
 
-def split_page_end(lines: Sequence[Line]) -> tuple[list[Line], list[Line]]:
+def split_page_end(lines: Sequence[Line], profile: Profile) -> tuple[list[Line], list[Line]]:
     """Split at the first closing chrome line ('Arkiv', RSS footer): content, tail."""
     for i, line in enumerate(lines):
-        if line.text in pt.END_CHROME:
+        if line.text in profile.end_chrome:
             return list(lines[:i]), list(lines[i:])
     return list(lines), []
 
 
-def account_tail(tail: Sequence[Line], ledger: Ledger) -> None:
+def account_tail(tail: Sequence[Line], ledger: Ledger, profile: Profile) -> None:
     """Closing chrome and anything after it: chrome where recognised, else a reject."""
     stray: list[Line] = []
     for line in tail:
-        note = chrome_note(line.text)
+        note = chrome_note(line.text, profile)
         if note is None:
             stray.append(line)
         else:
@@ -209,11 +124,11 @@ def account_tail(tail: Sequence[Line], ledger: Ledger) -> None:
     ledger.reject(stray, "text_after_page_end")
 
 
-def account_form(lines: Sequence[Line], ledger: Ledger) -> None:
+def account_form(lines: Sequence[Line], ledger: Ledger, profile: Profile) -> None:
     """The comment form after 'Lämna ett svar': boilerplate is chrome, long text a reject."""
     stray = []
     for line in lines:
-        note = chrome_note(line.text)
+        note = chrome_note(line.text, profile)
         if note is None and len(line.text) <= 80:
             note = "comment form"
         if note is None:
@@ -223,11 +138,11 @@ def account_form(lines: Sequence[Line], ledger: Ledger) -> None:
     ledger.reject(stray, "text_after_page_end", "text inside the comment form")
 
 
-def account_header(lines: Sequence[Line], ledger: Ledger) -> None:
+def account_header(lines: Sequence[Line], ledger: Ledger, profile: Profile) -> None:
     """Lines before the first post: chrome, a short blog-name/tagline header, or rejects."""
     rest = []
     for line in lines:
-        note = chrome_note(line.text)
+        note = chrome_note(line.text, profile)
         if note is not None:
             ledger.mark(line, LineRole.CHROME, note)
         else:
@@ -239,13 +154,13 @@ def account_header(lines: Sequence[Line], ledger: Ledger) -> None:
         ledger.reject(rest, "text_before_first_post")
 
 
-def find_thread_start(region: Sequence[Line]) -> int | None:
+def find_thread_start(region: Sequence[Line], profile: Profile) -> int | None:
     """Index of the comment-count line that opens a thread or the comment form, if any."""
     for i, line in enumerate(region):
         if not pt.COMMENT_LABEL_LINE.match(line.text):
             continue
         # look past chrome between the count and the thread, such as an empty "Etiketter: , , ,"
-        nxt = next((ln for ln in region[i + 1 :] if ln.text in pt.FORM_START or chrome_note(ln.text) is None), None)
+        nxt = next((ln for ln in region[i + 1 :] if ln.text in pt.FORM_START or chrome_note(ln.text, profile) is None), None)
         if nxt is None or nxt.text in pt.FORM_START or pt.THREAD_NUMBERED.match(nxt.raw):
             return i
     for i, line in enumerate(region):
@@ -257,30 +172,13 @@ def find_thread_start(region: Sequence[Line]) -> int | None:
 # --- posts -----------------------------------------------------------------------------
 
 
-@dataclass
-class PostDraft:
-    """What is known of a post before it becomes a record."""
-
-    title_line: Line | None
-    region: list[Line]
-    position: int
-    byline: re.Match[str] | None = None
-    byline_line: Line | None = None
-    closed: bool = True  # the page went on past this post
-
-    def span(self) -> tuple[int, int]:
-        """Start and end offsets of every line the draft covers: title, byline, region."""
-        lines = [ln for ln in (self.title_line, self.byline_line, *self.region) if ln is not None]
-        return (min(ln.start for ln in lines), max(ln.end for ln in lines)) if lines else (0, 0)
-
-
-def take_body(region: Sequence[Line], ledger: Ledger) -> tuple[list[Line], str | None]:
+def take_body(region: Sequence[Line], ledger: Ledger, profile: Profile) -> tuple[list[Line], str | None]:
     """Body lines of a post region; chrome, labels and repeated titles accounted for."""
     body: list[Line] = []
     label: str | None = None
     for line in region:
         m = pt.COMMENT_LABEL_LINE.match(line.text)
-        note = chrome_note(line.text)
+        note = chrome_note(line.text, profile)
         if m:
             ledger.mark(line, LineRole.COMMENT_LABEL, "footer")
             label = m.group("label")
@@ -292,18 +190,19 @@ def take_body(region: Sequence[Line], ledger: Ledger) -> tuple[list[Line], str |
     return body, label
 
 
-def build_post(draft: PostDraft, kind: PageKind, site: str | None, ledger: Ledger) -> tuple[Post, list[Comment]]:
+def build_post(draft: PostDraft, kind: PageKind, site: str | None, ledger: Ledger, profile: Profile) -> tuple[Post, list[Comment]]:
     """Turn a post draft into a Post and its comments."""
-    title = draft.title_line.text if draft.title_line else ""
+    title = draft.title_line.text if draft.title_line else (draft.derived_title or "")
     if draft.title_line:
         ledger.mark(draft.title_line, LineRole.TITLE)
     region = list(draft.region)
     while region and draft.title_line and region[0].text == title:
         ledger.mark(region.pop(0), LineRole.CHROME, "repeated title")
     declared: int | None = None
-    if draft.byline is not None:
-        declared = label_count(draft.byline.group("label"))
-    cut = find_thread_start(region)
+    found = draft.byline.groupdict() if draft.byline is not None else {}
+    if found.get("label"):
+        declared = label_count(found["label"])
+    cut = find_thread_start(region, profile)
     thread_lines: list[Line] = []
     form: list[Line] = []
     if cut is not None:
@@ -318,48 +217,67 @@ def build_post(draft: PostDraft, kind: PageKind, site: str | None, ledger: Ledge
             form_at = next((i for i, ln in enumerate(rest) if ln.text in pt.FORM_START), None)
             thread_lines = rest if form_at is None else rest[:form_at]
             form = [] if form_at is None else rest[form_at:]
-    body_lines, footer = take_body(region, ledger)
+    body_lines, footer = take_body(region, ledger, profile)
     if declared is None and footer is not None and kind != PageKind.ARTICLE:
         declared = label_count(footer)
     closed = draft.closed or bool(form)
     if form:
         ledger.mark(form[0], LineRole.CHROME, "comment form")
-        account_form(form[1:], ledger)
+        account_form(form[1:], ledger, profile)
     # A post whose title is missing (cut off above its byline) is keyed by its body instead,
     # so that untitled posts do not all share the id of the empty title.
     post_id = post_id_for(site, title or join_paragraphs(body_lines))
-    comments = parse_thread(thread_lines, post_id, ledger, closed=closed)
+    comments = parse_thread(thread_lines, post_id, ledger, profile, closed=closed)
     start, end = draft.span()
     post = Post(
         post_id=post_id,
         title_key=post_id,
         title=title,
+        title_derived=draft.title_line is None and bool(title),
         body=join_paragraphs(body_lines),
-        byline_author=(draft.byline.group("author").strip() or None) if draft.byline else None,
-        byline_date=(draft.byline.group("date").strip() or None) if draft.byline else None,
+        byline_author=(found.get("author") or "").strip() or draft.author,
+        byline_date=(found.get("date") or "").strip() or None,
         comment_count_declared=declared,
-        reactions=int(draft.byline.group("reactions")) if draft.byline and draft.byline.group("reactions") else None,
+        reactions=int(found["reactions"]) if found.get("reactions") else None,
         page_kind=kind,
         site=site,
         position=draft.position,
         start_offset=start,
         end_offset=end,
         truncated=not closed,
+        is_excerpt=draft.is_excerpt,
+        **published(draft),
     )
     return post, comments
 
 
-def listing_drafts(content: Sequence[Line], ledger: Ledger, closed: bool) -> list[PostDraft]:
+def published(draft: PostDraft) -> dict[str, Any]:
+    """The post's publication date, from its byline or the stamps around its headline (never its text)."""
+    for line in draft.date_lines:
+        for found in find_dates(line.raw):
+            return {"published_at": found.value, "published_text": found.text,
+                    "published_start_offset": line.start + found.start, "published_end_offset": line.start + found.end}
+    return {}
+
+
+def _byline(profile: Profile) -> re.Pattern[str]:
+    """The platform's byline pattern."""
+    assert profile.entry is not None, f"profile {profile.name} has no entry rule"
+    return profile.entry.anchor
+
+
+def listing_drafts(content: Sequence[Line], ledger: Ledger, closed: bool, profile: Profile) -> list[PostDraft]:
     """Cut a listing page into post drafts at each byline; the title is the line above."""
-    idx = [i for i, line in enumerate(content) if pt.BYLINE.match(line.text)]
+    byline = _byline(profile)
+    idx = [i for i, line in enumerate(content) if byline.match(line.text)]
     starts: list[tuple[int, int | None]] = []  # (byline index, title index)
     for b in idx:
         above = b - 1
-        ok = above >= 0 and is_title_like(content[above]) and (not starts or above > starts[-1][0])
+        ok = above >= 0 and is_title_like(content[above], profile) and (not starts or above > starts[-1][0])
         starts.append((b, above if ok else None))
     first_title = starts[0][1]
     first = first_title if first_title is not None else starts[0][0]
-    account_header(content[:first], ledger)
+    account_header(content[:first], ledger, profile)
     drafts = []
     for k, (b, t) in enumerate(starts):
         end = len(content)
@@ -372,7 +290,7 @@ def listing_drafts(content: Sequence[Line], ledger: Ledger, closed: bool) -> lis
                 title_line=content[t] if t is not None else None,
                 region=list(content[b + 1 : end]),
                 position=k + 1,
-                byline=pt.BYLINE.match(content[b].text),
+                byline=byline.match(content[b].text),
                 byline_line=content[b],
                 closed=closed or k + 1 < len(starts),
             )
@@ -380,33 +298,34 @@ def listing_drafts(content: Sequence[Line], ledger: Ledger, closed: bool) -> lis
     return drafts
 
 
-def single_draft(content: Sequence[Line], ledger: Ledger, closed: bool) -> PostDraft | None:
+def single_draft(content: Sequence[Line], ledger: Ledger, closed: bool, profile: Profile) -> PostDraft | None:
     """One post: the title is the first non-chrome line (a repeated title marks it too)."""
     i = 0
-    while i < len(content) and chrome_note(content[i].text) is not None:
-        ledger.mark(content[i], LineRole.CHROME, chrome_note(content[i].text) or "")
+    while i < len(content) and chrome_note(content[i].text, profile) is not None:
+        ledger.mark(content[i], LineRole.CHROME, chrome_note(content[i].text, profile) or "")
         i += 1
     if i >= len(content):
         return None
-    b = next((k for k, line in enumerate(content) if k > i and pt.BYLINE.match(line.text)), None)
-    if b is not None and is_title_like(content[b - 1]) and is_named(content[b - 1]):
+    byline_rx = _byline(profile)
+    b = next((k for k, line in enumerate(content) if k > i and byline_rx.match(line.text)), None)
+    if b is not None and is_title_like(content[b - 1], profile) and is_named(content[b - 1]):
         # a byline anchors the title to the line above it; what precedes is a header
-        account_header(content[i : b - 1], ledger)
+        account_header(content[i : b - 1], ledger, profile)
         i = b - 1
     else:
         for j in range(i, min(i + 4, len(content) - 1)):
-            if content[j].text == content[j + 1].text and is_title_like(content[j]) and is_named(content[j]):
-                account_header(content[i:j], ledger)
+            if content[j].text == content[j + 1].text and is_title_like(content[j], profile) and is_named(content[j]):
+                account_header(content[i:j], ledger, profile)
                 i = j
                 break
-    if not is_title_like(content[i]):
+    if not is_title_like(content[i], profile):
         return None
     byline, byline_line = None, None
     region = list(content[i + 1 :])
-    if region and pt.BYLINE.match(region[0].text):
+    if region and byline_rx.match(region[0].text):
         byline_line = region.pop(0)
         ledger.mark(byline_line, LineRole.BYLINE)
-        byline = pt.BYLINE.match(byline_line.text)
+        byline = byline_rx.match(byline_line.text)
     return PostDraft(content[i], region, 1, byline=byline, byline_line=byline_line, closed=closed)
 
 
@@ -434,7 +353,7 @@ def thread_author(line: Line, next_top: int, top_indent: int | None) -> tuple[st
     return None
 
 
-def parse_thread(lines: Sequence[Line], post_id: str, ledger: Ledger, *, closed: bool) -> list[Comment]:
+def parse_thread(lines: Sequence[Line], post_id: str, ledger: Ledger, profile: Profile, *, closed: bool) -> list[Comment]:
     """Read a comment thread: numbered top-level comments, bullet replies nested by indent."""
     nodes: list[_Thread] = []
     stack: list[_Thread] = []
@@ -442,7 +361,7 @@ def parse_thread(lines: Sequence[Line], post_id: str, ledger: Ledger, *, closed:
     top_indent: int | None = None
     tops = 0
     for line in lines:
-        note = chrome_note(line.text)
+        note = chrome_note(line.text, profile)
         opened = thread_author(line, tops + 1, top_indent)
         if opened is not None:
             author, own, top = opened
@@ -508,29 +427,52 @@ def parse_lines(text: str, site_hint: str | None) -> ParseResult:
     if not lines:
         ledger.rejects.append(Reject(reason="empty_dump", detail=pt.REJECT_REASONS["empty_dump"], text="", start_offset=0, end_offset=len(text)))
         return ParseResult(text=text, page_kind=PageKind.UNKNOWN, rejects=ledger.rejects)
-    kind = detect_kind(lines)
-    site = detect_site(text, kind, site_hint)
-    content, tail = split_page_end(lines)
+    profile = sites.pick_profile(text)
+    site = sites.detect_site(text, profile, site_hint)
+    content, tail = split_page_end(lines, profile)
     closed = bool(tail)
-    if kind == PageKind.LISTING and any(pt.BYLINE.match(ln.text) for ln in content):
-        drafts = listing_drafts(content, ledger, closed)
-    else:
-        draft = single_draft(content, ledger, closed)
-        drafts = [draft] if draft is not None and (kind != PageKind.ARTICLE or has_prose(draft.region)) else []
-        if not drafts:
-            ledger.reject([ln for ln in content if ln.no not in ledger.uses], "no_structure")
-            kind = PageKind.UNKNOWN
+    kind, drafts = (platform_drafts if profile.platform else page_drafts)(lines, content, ledger, closed, profile)
+    if not drafts:
+        ledger.reject([ln for ln in content if ln.no not in ledger.uses], "no_structure")
+        kind = PageKind.UNKNOWN
     posts, comments = [], []
     for draft in drafts:
-        post, post_comments = build_post(draft, kind, site, ledger)
+        post, post_comments = build_post(draft, kind, site, ledger, profile)
         posts.append(post)
         comments.extend(post_comments)
-    account_tail(tail, ledger)
+    account_tail(tail, ledger, profile)
     return ParseResult(
-        text=text, page_kind=kind, site=site, posts=posts, comments=comments,
+        text=text, page_kind=kind, site=site, profile=profile.name, posts=posts, comments=comments,
         rejects=sorted(ledger.rejects, key=lambda r: r.start_offset),
         lines=sorted(ledger.uses.values(), key=lambda u: u.line_no),
     )
+
+
+Drafts = tuple[PageKind, list[PostDraft]]
+
+
+def platform_drafts(lines: Sequence[Line], content: Sequence[Line], ledger: Ledger, closed: bool, profile: Profile) -> Drafts:
+    """The blog platform's pages: a listing cut at its bylines, or one post with its thread."""
+    kind = detect_kind(lines, profile)
+    if kind == PageKind.LISTING and any(_byline(profile).match(ln.text) for ln in content):
+        return kind, listing_drafts(content, ledger, closed, profile)
+    draft = single_draft(content, ledger, closed, profile)
+    ok = draft is not None and (kind != PageKind.ARTICLE or has_prose(draft.region))
+    return kind, [draft] if draft is not None and ok else []
+
+
+def page_drafts(lines: Sequence[Line], content: Sequence[Line], ledger: Ledger, closed: bool, profile: Profile) -> Drafts:
+    """Other sites' pages: entries at anchors, teasers, or one article."""
+    entries = pages.entry_drafts(content, ledger, profile, closed)
+    if entries is not None and (len(entries) > 1 or profile.entry is None):
+        return PageKind.LISTING, entries
+    if entries is not None:  # one byline: an article whose headline it anchors
+        return PageKind.ARTICLE, entries
+    teasers = pages.teaser_drafts(content, ledger, profile, closed)
+    if teasers is not None:
+        return PageKind.LISTING, teasers
+    draft = pages.article_draft(content, ledger, profile, closed)
+    return PageKind.ARTICLE, [draft] if draft is not None and has_prose(draft.region) else []
 
 
 def parse_text(text: str, *, site_hint: str | None = None) -> ParseResult:

@@ -1,0 +1,108 @@
+"""Lines of a dump with their offsets, and the ledger that accounts for each one exactly once."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from blogetl import patterns as pt
+from blogetl.models import LineRole, LineUse, Reject
+
+_WS = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of the decoded text with its position."""
+
+    no: int
+    start: int
+    end: int
+    raw: str
+
+    @property
+    def text(self) -> str:
+        """The line without surrounding whitespace."""
+        return self.raw.strip()
+
+    @property
+    def indent(self) -> int:
+        """Number of leading whitespace characters."""
+        return len(self.raw) - len(self.raw.lstrip())
+
+
+@dataclass
+class Ledger:
+    """Records what every non-blank line was used for; each line exactly once."""
+
+    uses: dict[int, LineUse] = field(default_factory=dict)
+    rejects: list[Reject] = field(default_factory=list)
+
+    def mark(self, line: Line, role: LineRole, note: str = "") -> None:
+        """Account for a line; a line is never accounted for twice."""
+        if line.no in self.uses:
+            raise AssertionError(f"line {line.no} accounted for twice")
+        self.uses[line.no] = LineUse(
+            line_no=line.no, start_offset=line.start, end_offset=line.end, role=role, note=note
+        )
+
+    def reject(self, lines: Sequence[Line], reason: str, detail: str = "") -> None:
+        """Reject a run of lines as one reject record."""
+        if not lines:
+            return
+        for line in lines:
+            self.mark(line, LineRole.REJECT, reason)
+        self.rejects.append(
+            Reject(
+                reason=reason,
+                detail=detail or pt.REJECT_REASONS.get(reason, ""),
+                text="\n".join(line.text for line in lines),
+                start_offset=lines[0].start,
+                end_offset=lines[-1].end,
+            )
+        )
+
+
+@dataclass
+class PostDraft:
+    """What is known of a post before it becomes a record."""
+
+    title_line: Line | None
+    region: list[Line]
+    position: int
+    byline: re.Match[str] | None = None
+    byline_line: Line | None = None
+    closed: bool = True  # the page went on past this post
+    derived_title: str | None = None  # the page shows no headline: a title made from the body
+    author: str | None = None  # a name printed under the headline
+    is_excerpt: bool = False
+    # lines near the headline where the page prints the post's date (header, byline)
+    date_lines: list[Line] = field(default_factory=list)
+
+    def span(self) -> tuple[int, int]:
+        """Start and end offsets of every line the draft covers: title, byline, region."""
+        lines = [ln for ln in (self.title_line, self.byline_line, *self.region) if ln is not None]
+        return (min(ln.start for ln in lines), max(ln.end for ln in lines)) if lines else (0, 0)
+
+
+def split_lines(text: str) -> list[Line]:
+    """Split text into lines with their character offsets (newline excluded)."""
+    lines: list[Line] = []
+    pos = 0
+    for no, raw in enumerate(text.split("\n")):
+        lines.append(Line(no, pos, pos + len(raw), raw))
+        pos += len(raw) + 1
+    return [line for line in lines if line.text]
+
+
+def join_paragraphs(lines: Iterable[Line]) -> str:
+    """Join lines: adjacent lines with a newline, paragraphs with a blank line."""
+    out: list[str] = []
+    prev: Line | None = None
+    for line in lines:
+        if prev is not None:
+            out.append("\n" if line.no == prev.no + 1 else "\n\n")
+        out.append(_WS.sub(" ", line.text))
+        prev = line
+    return "".join(out)

@@ -1,0 +1,245 @@
+"""Reading pages of sites other than the blog platform: headlines, entries of listing pages, teasers.
+
+Pure functions over lines; the parser turns the drafts they return into records.  How a
+family lays out its pages is data in ``blogetl.sites``; what is here holds for all of them:
+
+- the headline of an article is the last short line above its first paragraph of prose,
+  skipping lines that never are headlines (dates, menus, captions, source lines, names);
+- a listing page has an entry anchor per post (a byline, a stamp, a date header) or teasers
+  (a headline and a paragraph cut off with '…' or followed by 'Läs mer');
+- a page with no headline still is a post: its title is derived from the body and flagged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from blogetl import patterns as pt
+from blogetl.lines import Ledger, Line, PostDraft
+from blogetl.models import LineRole
+from blogetl.sites import Profile
+from blogetl.sites.common import READ_MORE_LINE, TEASER_END
+
+_SENTENCE_END = re.compile(r"[.!?:;”\"’)»]$")
+_NAME_WORD = re.compile(r"^(?:[A-ZÅÄÖÉÜ][\w'’.-]*|af|von|van|de|der|la|le)$")
+# a quoted headline run into the body: ”Ett citat som rubrik”Brödtexten börjar här
+_RUN_IN_QUOTE = re.compile(r"^[”“\"](?P<title>[^”“\"]{3,150})[”“\"](?=[A-ZÅÄÖ])")
+# a byline naming the author under a headline: "Av Anna Berg", "Text: Anna Berg", "Anna Berg"
+AUTHOR = re.compile(r"^(?:(?:Av|Text|Text och foto|By)\s*:?\s+)?(?P<author>(?:[A-ZÅÄÖÉÜ][\w'’.-]*\s+){1,3}[A-ZÅÄÖÉÜ][\w'’-]*)$")
+_FIRST_SENTENCE = re.compile(r"^.{20,}?[.!?](?=\s|$)")
+DERIVED_TITLE_CHARS = 100
+MAX_HEADLINE_WORDS = 25
+# a notice box above an article (a heading and a few short lines) is chrome; more is a reject
+NOTICE_MAX_CHARS = 800
+
+
+def chrome_of(text: str, profile: Profile) -> str | None:
+    """Which chrome a stripped line is for this profile, or None."""
+    if text in profile.chrome_lines:
+        return profile.chrome_lines[text]
+    for regex, note in profile.chrome_regexes:
+        if regex.match(text):
+            return note
+    if not profile.platform and READ_MORE_LINE.match(text):  # the platform shows whole posts
+        return "read more link"
+    return None
+
+
+def is_meta(text: str, profile: Profile) -> bool:
+    """A line that is never a headline: a date, a menu item, a caption, a source line."""
+    return any(p.search(text) for p in profile.not_headline)
+
+
+def is_prose(text: str) -> bool:
+    """A paragraph of running text: many words ending a sentence, or simply long."""
+    words = len(text.split())
+    return len(text) >= 160 or (words >= 9 and bool(_SENTENCE_END.search(text))) or words > MAX_HEADLINE_WORDS
+
+
+def is_name(text: str) -> bool:
+    """A person's or blog's name: two to four capitalised words (a byline, a blog header)."""
+    words = text.split()
+    return 2 <= len(words) <= 4 and len(text) <= 40 and all(_NAME_WORD.match(w) for w in words)
+
+
+def is_candidate(text: str, profile: Profile) -> bool:
+    """A line that can be a headline."""
+    return (
+        len(text) <= pt.MAX_TITLE_CHARS
+        and any(ch.isalpha() for ch in text)
+        and chrome_of(text, profile) is None
+        and not is_meta(text, profile)
+        and not is_prose(text)
+        and not TEASER_END.search(text)
+        and not pt.COMMENT_LABEL_LINE.match(text)
+    )
+
+
+def derive_title(text: str) -> str:
+    """A title from the first sentence of the body, cut at a word near 100 characters."""
+    m = _RUN_IN_QUOTE.match(text)
+    if m:
+        return m.group("title").strip()
+    m = _FIRST_SENTENCE.match(text)
+    sentence = m.group() if m else text
+    if len(sentence) <= DERIVED_TITLE_CHARS:
+        return sentence.rstrip(".")
+    cut = sentence[:DERIVED_TITLE_CHARS].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:– ") + "…"
+
+
+def account_header(lines: Sequence[Line], ledger: Ledger, profile: Profile) -> None:
+    """Lines above the first headline: chrome, page headers, a short notice box, else a reject."""
+    prose = [ln for ln in lines if is_prose(ln.text) and chrome_of(ln.text, profile) is None]
+    if sum(len(ln.text) for ln in prose) > NOTICE_MAX_CHARS:
+        keep = [ln for ln in lines if ln not in prose]
+        ledger.reject(prose, "text_before_first_post")
+        lines = keep
+    for line in lines:
+        note = chrome_of(line.text, profile)
+        if note is None:
+            note = "notice box" if line in prose else "page header"
+        ledger.mark(line, LineRole.CHROME, note)
+
+
+def is_body(text: str, profile: Profile) -> bool:
+    """A line of the article's text: prose, or a sentence of four words or more."""
+    return chrome_of(text, profile) is None and (is_prose(text) or (text.endswith(".") and len(text.split()) >= 4))
+
+
+def headline_index(content: Sequence[Line], profile: Profile) -> int | None:
+    """The headline: the best candidate above the first line of text (names and one-word lines last)."""
+    first_prose = next((i for i, ln in enumerate(content) if is_body(ln.text, profile)), len(content))
+    candidates = [i for i in range(first_prose) if is_candidate(content[i].text, profile)]
+    if not candidates:
+        return None
+    def rank(i: int) -> tuple[bool, bool, int]:
+        text = content[i].text
+        return (not is_name(text), len(text.split()) >= 2, i)
+    return max(candidates, key=rank)
+
+
+def article_draft(content: Sequence[Line], ledger: Ledger, profile: Profile, closed: bool) -> PostDraft | None:
+    """One post: headline, the stamps and captions under it, the body; or a derived title."""
+    if not content:
+        return None
+    t = headline_index(content, profile)
+    if t is None:
+        start = next((i for i, ln in enumerate(content) if is_body(ln.text, profile)), None)
+        if start is None:
+            return None
+        account_header(content[:start], ledger, profile)
+        draft = PostDraft(None, list(content[start:]), 1, closed=closed)
+        draft.derived_title = derive_title(content[start].text)
+        draft.date_lines = list(content[:start])
+        return draft
+    account_header(content[:t], ledger, profile)
+    below = post_header(content, t + 1, profile)
+    author = None
+    for line in below:
+        m = AUTHOR.match(line.text)
+        author = author or (m.group("author") if m else None)
+        ledger.mark(line, LineRole.CHROME, chrome_of(line.text, profile) or ("byline" if m else "post header"))
+    above = list(content[max(0, t - 2) : t])
+    return PostDraft(content[t], list(content[t + 1 + len(below) :]), 1, closed=closed,
+                     date_lines=[*below, *above], author=author)
+
+
+def post_header(content: Sequence[Line], i: int, profile: Profile) -> list[Line]:
+    """The stamps, bylines and captions right under a headline (never prose)."""
+    out: list[Line] = []
+    while i < len(content) and len(out) < 4:
+        text = content[i].text
+        if is_prose(text) or not (is_meta(text, profile) or chrome_of(text, profile) or AUTHOR.match(text)):
+            break
+        out.append(content[i])
+        i += 1
+    return out
+
+
+def entry_drafts(content: Sequence[Line], ledger: Ledger, profile: Profile, closed: bool) -> list[PostDraft] | None:
+    """A page cut at its entry anchors (bylines, stamps, date headers); None when it has none."""
+    rule = profile.entry
+    if rule is None:
+        return None
+    anchors = [i for i, ln in enumerate(content) if rule.anchor.match(ln.text)]
+    if not anchors:
+        return None
+    # (anchor index, title index or None), titles never shared between two entries
+    entries: list[tuple[int, int | None]] = []
+    for k, a in enumerate(anchors):
+        lo = anchors[k - 1] + 1 if k else 0
+        hi = anchors[k + 1] if k + 1 < len(anchors) else len(content)
+        entries.append((a, _title_near(content, a, lo, hi, rule.title, profile)))
+    first = min(x for x in (entries[0][1], entries[0][0]) if x is not None)
+    account_header(content[:first], ledger, profile)
+    drafts = []
+    for k, (a, t) in enumerate(entries):
+        if k + 1 < len(entries):
+            na, nt = entries[k + 1]
+            end = min(x for x in (na, nt) if x is not None)
+        else:
+            end = len(content)
+        region = [ln for j, ln in enumerate(content[a + 1 : end], start=a + 1) if j != t]
+        draft = PostDraft(content[t] if t is not None else None, region, k + 1,
+                          byline=rule.anchor.match(content[a].text), byline_line=content[a],
+                          closed=closed or k + 1 < len(entries), date_lines=[content[a]])
+        ledger.mark(content[a], LineRole.BYLINE)
+        drafts.append(_finish_entry(draft, profile))
+    return drafts
+
+
+def _title_near(content: Sequence[Line], a: int, lo: int, hi: int, where: str, profile: Profile) -> int | None:
+    """The headline of the entry anchored at a: the nearest candidate above or below it."""
+    steps = range(a - 1, max(lo, a - 3) - 1, -1) if where == "above" else range(a + 1, min(hi, a + 3))
+    for j in steps:
+        text = content[j].text
+        if is_candidate(text, profile) and not is_name(text):
+            return j
+        if not is_meta(text, profile) and chrome_of(text, profile) is None:
+            return None
+    return None
+
+
+def _finish_entry(draft: PostDraft, profile: Profile) -> PostDraft:
+    """Mark an entry whose text is cut off ('…', 'Läs mer') as an excerpt."""
+    body = [ln for ln in draft.region if chrome_of(ln.text, profile) is None or READ_MORE_LINE.match(ln.text)]
+    draft.is_excerpt = bool(body) and (bool(TEASER_END.search(body[-1].text)) or any(READ_MORE_LINE.match(ln.text) for ln in draft.region))
+    if draft.title_line is None and body:
+        draft.derived_title = derive_title(body[0].text)
+    return draft
+
+
+def teaser_drafts(content: Sequence[Line], ledger: Ledger, profile: Profile, closed: bool) -> list[PostDraft] | None:
+    """A page of headlines with teasers cut off ('…', 'Läs mer'); None when it is not one."""
+    heads = [i for i in range(len(content) - 1) if _opens_teaser(content, i, profile)]
+    cut = [i for i in heads if _teaser_is_cut(content, i, heads, profile)]
+    if len(cut) < 2:
+        return None
+    account_header(content[: heads[0]], ledger, profile)
+    drafts = []
+    for k, h in enumerate(heads):
+        end = heads[k + 1] if k + 1 < len(heads) else len(content)
+        draft = PostDraft(content[h], list(content[h + 1 : end]), k + 1, closed=closed or k + 1 < len(heads))
+        drafts.append(_finish_entry(draft, profile))
+    return drafts
+
+
+def _opens_teaser(content: Sequence[Line], i: int, profile: Profile) -> bool:
+    """A headline line followed (past stamps) by a paragraph of text."""
+    if not is_candidate(content[i].text, profile) or is_name(content[i].text):
+        return False
+    j = i + 1
+    while j < len(content) and (is_meta(content[j].text, profile) or chrome_of(content[j].text, profile)):
+        j += 1
+    return j < len(content) and content[j].no > content[i].no and (is_prose(content[j].text) or bool(TEASER_END.search(content[j].text)))
+
+
+def _teaser_is_cut(content: Sequence[Line], i: int, heads: Sequence[int], profile: Profile) -> bool:
+    """The entry at i ends cut off or with a link to the whole post."""
+    nxt = [h for h in heads if h > i]
+    end = nxt[0] if nxt else len(content)
+    lines = content[i + 1 : end]
+    return bool(lines) and sum(len(ln.text) for ln in lines) <= 1200 and (
+        bool(TEASER_END.search(lines[-1].text)) or any(READ_MORE_LINE.match(ln.text) for ln in lines))

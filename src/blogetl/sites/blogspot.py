@@ -1,0 +1,28 @@
+"""Blogspot (Blogger) blogs: a weekday date header above each day's posts, 'Upplagd av' footers."""
+
+from __future__ import annotations
+
+from blogetl.sites.base import EntryRule, Profile, rx
+from blogetl.sites.common import NOT_HEADLINE
+
+# "fredag 14 juni 2013", "onsdag, mars 30, 2011"
+DATE_HEADER = rx(
+    r"^(?P<date>(?:(?:mån|tis|ons|tors|fre|lör|sön)dag|monday|tuesday|wednesday|thursday|friday|saturday|sunday),?\s+"
+    r"(?:[0-3]?\d\s+[^\W\d_]{3,9}\s+(?:19|20)\d\d|[^\W\d_]{3,9}\s+[0-3]?\d,\s+(?:19|20)\d\d))$",
+    2,
+)
+FOOTER = rx(r"^(?:Upplagd av|Postat av|Publicerat av|Posted by)\s+(?P<author>.{1,60}?)\s+(?:kl\.?|at)\s+(?P<time>[012]?\d[:.][0-5]\d(?:\s*[AP]M)?).*$", 2)
+
+PROFILE = Profile(
+    name="blogspot",
+    description="Blogspot blogs: weekday date headers ('fredag 14 juni 2013') above the headlines, 'Upplagd av X kl. 10:15' footers",
+    signs=(rx(DATE_HEADER.pattern, 2 | 8), rx(FOOTER.pattern, 2 | 8), rx(r"blogspot\.(?:com|se)|Blogger", 0)),
+    entry=EntryRule(DATE_HEADER, "below"),
+    chrome_regexes=(
+        (FOOTER, "post footer"),
+        (rx(r"^(?:\d+ kommentarer|\d+ kommentar|Inga kommentarer|Skicka en kommentar|Post a Comment|\d+ comments?|No comments)\s*:?$", 2), "comment counter"),
+        (rx(r"^(?:Etiketter|Labels)\s*:.{0,200}$", 2), "post footer"),
+        (rx(r"^(?:Äldre inlägg|Nyare inlägg|Startsida|Older Posts|Newer Posts|Home|Prenumerera på:.*|Subscribe to:.*)$", 2), "pagination"),
+    ),
+    not_headline=NOT_HEADLINE,
+)

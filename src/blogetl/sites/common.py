@@ -1,0 +1,63 @@
+"""Shapes every family shares: dates as pages write them, menus, skip links, captions."""
+
+from __future__ import annotations
+
+from blogetl.sites.base import rx
+
+MONTHS: dict[str, int] = {
+    # Swedish, full and abbreviated; English as WordPress and Blogspot themes print them
+    "januari": 1, "februari": 2, "mars": 3, "april": 4, "maj": 5, "juni": 6, "juli": 7,
+    "augusti": 8, "september": 9, "oktober": 10, "november": 11, "december": 12,
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9,
+    "okt": 10, "nov": 11, "dec": 12,
+    "january": 1, "february": 2, "march": 3, "may": 5, "june": 6, "july": 7, "august": 8,
+    "october": 10, "oct": 10,
+}
+_MONTH = "(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+_WEEKDAY = (
+    r"(?:(?:mån|tis|ons|tors|fre|lör|sön)dag(?:en)?|monday|tuesday|wednesday|thursday|friday"
+    r"|saturday|sunday|mån|tis|ons|tor|fre|lör|sön|mon|tue|wed|thu|fri|sat|sun)\.?,?"
+)
+_TIME = r"(?:,?\s*(?:kl\.?|klockan|at|@|-)?\s*(?P<hour>[012]?\d)[:.](?P<minute>[0-5]\d))?"
+_DAY = r"(?P<day>[0-3]?\d)(?::[ae]|\.)?"
+_YEAR = r"(?P<year>(?:19|20)\d\d)"
+
+# Each pattern finds a date anywhere in a line; named groups year, month, day, hour, minute.
+DATE_PATTERNS = (
+    # 2019-04-02 14:05, Politik2016-02-03 08:15, 2019-04-02T14:05
+    rx(r"(?<!\d)(?P<year>(?:19|20)\d\d)-(?P<month>[01]\d)-(?P<day>[0-3]\d)(?:[ T]+(?:kl\.?\s*)?(?P<hour>[012]\d)[:.](?P<minute>[0-5]\d))?(?!\d)"),
+    # Tisdag 3 mars 2020, den 3:e maj 2016, 12 mars, 2017, 3 mars 2020 kl 10.15
+    rx(rf"(?<![\w-])(?:{_WEEKDAY}\s+)?(?:den\s+)?{_DAY}\s+{_MONTH},?\s+{_YEAR}{_TIME}(?!\d)", 2),
+    # onsdag, mars 30, 2011 (Blogspot); Published mar 4, 2019 at 10:30; March 4, 2019
+    rx(rf"(?<![\w-])(?:{_WEEKDAY}\s+)?{_MONTH}\s+{_DAY},?\s+{_YEAR}{_TIME}(?!\d)", 2),
+)
+
+# A line that is a date and nothing else (a weekday header, a Blogspot date header,
+# a theme's "today" line): never a headline.
+_LOOK_BEHIND, _LOOK_AHEAD = r"(?<![\w-])", r"(?!\d)"
+DATE_LINES = tuple(
+    rx("^" + p.pattern.removeprefix(_LOOK_BEHIND).removesuffix(_LOOK_AHEAD) + "$", p.flags) for p in DATE_PATTERNS
+)
+
+NOT_HEADLINE = (
+    *DATE_LINES,
+    # skip links and accessibility chrome
+    rx(r"^(?:skip to (?:main )?content|hoppa till (?:huvud)?innehåll(?:et)?|gå till innehåll|till innehållet|meny|menu|sök|search|logga in|prenumerera|toggle navigation)\.?$", 2),
+    # bullet menus: "• Om oss", "* Hem", "- Kontakt" (short items)
+    rx(r"^[•·*▪►–-]\s*\S.{0,40}$"),
+    # photo captions: "… - Foto: Name", "Foto: Name", "Bild: …"
+    rx(r"(?:^|[\s(])(?:foto|bild|photo|illustration|grafik)\s*:\s*\S", 2),
+    # an aggregator's source line: "Folkbladet - den 3:e maj 2016", "VK, 12 mars 2017"
+    rx(rf"^\S.{{0,40}}?\s*[-–,|]\s*(?:den\s+)?{_DAY}\s+{_MONTH},?\s+{_YEAR}{_TIME}$", 2),
+    # a section name glued to a timestamp: "Politik2016-02-03 08:15"
+    rx(r"^[^\W\d_][\w &-]{0,30}\s*(?:19|20)\d\d-[01]\d-[0-3]\d(?:\s+[012]\d[:.][0-5]\d)?$"),
+    # publication and update stamps
+    rx(r"^(?:publicerad|uppdaterad|published|updated|senast uppdaterad)\b.{0,60}$", 2),
+    # share and print buttons
+    rx(r"^(?:dela|dela artikeln|share|skriv ut|print|tipsa|facebook|twitter|linkedin|e-post|mejla)$", 2),
+)
+
+# A teaser on a listing page ends its text cut off, or with a link to the whole post.
+TEASER_END = rx(r"(?:…|\.\.\.|\[…\]|\[\.\.\.\])\s*(?:»|→)?$|(?:^|\s)(?:läs mer|läs hela (?:inlägget|artikeln|texten)|fortsätt läsa|continue reading|read more)\b.{0,120}$", 2)
+# A line that is only a link to the whole post: part of the teaser's entry, not of its text.
+READ_MORE_LINE = rx(r"^(?:»\s*)?(?:läs mer|läs hela (?:inlägget|artikeln|texten)|fortsätt läsa|continue reading|read more)\b.{0,120}$", 2)

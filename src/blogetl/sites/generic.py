@@ -1,0 +1,12 @@
+"""Any other page: one headline and its text, read with the rules every family shares."""
+
+from __future__ import annotations
+
+from blogetl.sites.base import Profile
+from blogetl.sites.common import NOT_HEADLINE
+
+PROFILE = Profile(
+    name="generic",
+    description="Any other page: the headline is the last short line above the first paragraph of prose",
+    not_headline=NOT_HEADLINE,
+)
