@@ -16,12 +16,13 @@ import re
 from collections.abc import Sequence
 
 from blogetl import patterns as pt
+from blogetl.dates import find_dates
 from blogetl.lines import Ledger, Line, PostDraft
 from blogetl.models import LineRole
 from blogetl.sites import Profile
 from blogetl.sites.common import READ_MORE_LINE, TEASER_END
 
-_SENTENCE_END = re.compile(r"[.!?:;”\"’)»]$")
+_SENTENCE_END = re.compile(r"(?<!\.\.)[.:;”\"’)»]$|…$")
 _NAME_WORD = re.compile(r"^(?:[A-ZÅÄÖÉÜ][\w'’.-]*|af|von|van|de|der|la|le)$")
 # a quoted headline run into the body: ”Ett citat som rubrik”Brödtexten börjar här
 _RUN_IN_QUOTE = re.compile(r"^[”“\"](?P<title>[^”“\"]{3,150})[”“\"](?=[A-ZÅÄÖ])")
@@ -47,14 +48,20 @@ def chrome_of(text: str, profile: Profile) -> str | None:
 
 
 def is_meta(text: str, profile: Profile) -> bool:
-    """A line that is never a headline: a date, a menu item, a caption, a source line."""
-    return any(p.search(text) for p in profile.not_headline)
+    """A line that is never a headline: a date, a byline, a menu item, a caption, a source line."""
+    anchor = profile.entry.anchor if profile.entry else None
+    return any(p.search(text) for p in profile.not_headline) or bool(anchor and anchor.match(text))
 
 
 def is_prose(text: str) -> bool:
     """A paragraph of running text: many words ending a sentence, or simply long."""
     words = len(text.split())
     return len(text) >= 160 or (words >= 9 and bool(_SENTENCE_END.search(text))) or words > MAX_HEADLINE_WORDS
+
+
+def is_sentence(text: str) -> bool:
+    """Ends like running text (headlines may end with '!' or '?', rarely with a full stop)."""
+    return bool(_SENTENCE_END.search(text))
 
 
 def is_name(text: str) -> bool:
@@ -71,7 +78,6 @@ def is_candidate(text: str, profile: Profile) -> bool:
         and chrome_of(text, profile) is None
         and not is_meta(text, profile)
         and not is_prose(text)
-        and not TEASER_END.search(text)
         and not pt.COMMENT_LABEL_LINE.match(text)
     )
 
@@ -105,14 +111,15 @@ def account_header(lines: Sequence[Line], ledger: Ledger, profile: Profile) -> N
 
 def is_body(text: str, profile: Profile) -> bool:
     """A line of the article's text: prose, or a sentence of four words or more."""
-    return chrome_of(text, profile) is None and (is_prose(text) or (text.endswith(".") and len(text.split()) >= 4))
+    sentence = text.endswith(".") and not text.endswith("..") and not text.rstrip(".").endswith("…")
+    return chrome_of(text, profile) is None and (is_prose(text) or (sentence and len(text.split()) >= 4))
 
 
 def headline_index(content: Sequence[Line], profile: Profile) -> int | None:
     """The headline: the best candidate above the first line of text (names and one-word lines last)."""
     first_prose = next((i for i, ln in enumerate(content) if is_body(ln.text, profile)), len(content))
-    candidates = [i for i in range(first_prose) if is_candidate(content[i].text, profile)]
-    if not candidates:
+    candidates = [i for i in range(first_prose) if is_candidate(content[i].text, profile) and not is_name(content[i].text)]
+    if not candidates:  # a name alone (a blog's, an author's) is never the headline
         return None
     def rank(i: int) -> tuple[bool, bool, int]:
         text = content[i].text
@@ -120,8 +127,39 @@ def headline_index(content: Sequence[Line], profile: Profile) -> int | None:
     return max(candidates, key=rank)
 
 
+def skip_notices(content: Sequence[Line], ledger: Ledger, profile: Profile) -> Sequence[Line]:
+    """Account for the notice boxes a profile knows at the top of the page; the rest of the page."""
+    i = 0
+    while i < len(content):
+        if chrome_of(content[i].text, profile) is not None:
+            i += 1
+            continue
+        end = _notice_end(content, i, profile)
+        if end is None:
+            break
+        for line in content[: end + 1]:
+            if line.no not in ledger.uses:
+                ledger.mark(line, LineRole.CHROME, chrome_of(line.text, profile) or "notice box")
+        content, i = content[end + 1 :], 0
+    return content
+
+
+def _notice_end(content: Sequence[Line], i: int, profile: Profile) -> int | None:
+    """The index of a notice box's last line, when one starts at i."""
+    for first, last in profile.notices:
+        if not first.match(content[i].text):
+            continue
+        for j in range(i + 1, min(len(content), i + 30)):
+            if last is not None and last.match(content[j].text):
+                return j
+            if last is None and j + 1 < len(content) and content[j + 1].no > content[j].no + 1:
+                return j
+    return None
+
+
 def article_draft(content: Sequence[Line], ledger: Ledger, profile: Profile, closed: bool) -> PostDraft | None:
     """One post: headline, the stamps and captions under it, the body; or a derived title."""
+    content = skip_notices(content, ledger, profile)
     if not content:
         return None
     t = headline_index(content, profile)
@@ -156,6 +194,17 @@ def post_header(content: Sequence[Line], i: int, profile: Profile) -> list[Line]
         out.append(content[i])
         i += 1
     return out
+
+
+def count_entries(content: Sequence[Line], profile: Profile) -> int:
+    """How many entry anchors (bylines, stamps, date headers) the page shows."""
+    rule = profile.entry
+    return 0 if rule is None else sum(1 for ln in content if rule.anchor.match(ln.text))
+
+
+def is_stamp(text: str) -> bool:
+    """A short line that carries a date: a stamp, a byline date, 'Publicerad: …'."""
+    return len(text) <= 80 and not is_prose(text) and bool(find_dates(text))
 
 
 def entry_drafts(content: Sequence[Line], ledger: Ledger, profile: Profile, closed: bool) -> list[PostDraft] | None:
@@ -205,7 +254,7 @@ def _title_near(content: Sequence[Line], a: int, lo: int, hi: int, where: str, p
 def _finish_entry(draft: PostDraft, profile: Profile) -> PostDraft:
     """Mark an entry whose text is cut off ('…', 'Läs mer') as an excerpt."""
     body = [ln for ln in draft.region if chrome_of(ln.text, profile) is None or READ_MORE_LINE.match(ln.text)]
-    draft.is_excerpt = bool(body) and (bool(TEASER_END.search(body[-1].text)) or any(READ_MORE_LINE.match(ln.text) for ln in draft.region))
+    draft.is_excerpt = is_cut_off(draft.region)
     if draft.title_line is None and body:
         draft.derived_title = derive_title(body[0].text)
     return draft
@@ -216,7 +265,7 @@ def teaser_drafts(content: Sequence[Line], ledger: Ledger, profile: Profile, clo
     heads = [i for i in range(len(content) - 1) if _opens_teaser(content, i, profile)]
     cut = [i for i in heads if _teaser_is_cut(content, i, heads, profile)]
     if len(cut) < 2:
-        return None
+        return bare_teasers(content, ledger, profile, closed)
     account_header(content[: heads[0]], ledger, profile)
     drafts = []
     for k, h in enumerate(heads):
@@ -241,5 +290,24 @@ def _teaser_is_cut(content: Sequence[Line], i: int, heads: Sequence[int], profil
     nxt = [h for h in heads if h > i]
     end = nxt[0] if nxt else len(content)
     lines = content[i + 1 : end]
-    return bool(lines) and sum(len(ln.text) for ln in lines) <= 1200 and (
-        bool(TEASER_END.search(lines[-1].text)) or any(READ_MORE_LINE.match(ln.text) for ln in lines))
+    return bool(lines) and sum(len(ln.text) for ln in lines) <= 1200 and is_cut_off(lines)
+
+
+def is_cut_off(lines: Sequence[Line]) -> bool:
+    """A teaser's text: a paragraph cut off ('…', 'Läs mer') or a line linking to the whole post."""
+    return any(READ_MORE_LINE.match(ln.text) or (TEASER_END.search(ln.text) and is_prose(ln.text)) for ln in lines)
+
+
+def bare_teasers(content: Sequence[Line], ledger: Ledger, profile: Profile, closed: bool) -> list[PostDraft] | None:
+    """A page of teasers whose headlines were links the scraper dropped: one excerpt per paragraph."""
+    cut = [i for i, ln in enumerate(content) if TEASER_END.search(ln.text) and is_prose(ln.text)]
+    if len(cut) < 3 or sum(len(content[i].text) for i in cut) < 0.6 * sum(len(ln.text) for ln in content):
+        return None
+    account_header(content[: cut[0]], ledger, profile)
+    drafts = []
+    for k, i in enumerate(cut):
+        end = cut[k + 1] if k + 1 < len(cut) else len(content)
+        draft = PostDraft(None, list(content[i:end]), k + 1, closed=closed or k + 1 < len(cut), is_excerpt=True)
+        draft.derived_title = derive_title(content[i].text)
+        drafts.append(draft)
+    return drafts

@@ -253,7 +253,8 @@ def build_post(draft: PostDraft, kind: PageKind, site: str | None, ledger: Ledge
 
 def published(draft: PostDraft) -> dict[str, Any]:
     """The post's publication date, from its byline or the stamps around its headline (never its text)."""
-    for line in draft.date_lines:
+    stamps = [ln for ln in draft.region[:8] if pages.is_stamp(ln.text)]
+    for line in [*draft.date_lines, *stamps]:
         for found in find_dates(line.raw):
             return {"published_at": found.value, "published_text": found.text,
                     "published_start_offset": line.start + found.start, "published_end_offset": line.start + found.end}
@@ -463,11 +464,10 @@ def platform_drafts(lines: Sequence[Line], content: Sequence[Line], ledger: Ledg
 
 def page_drafts(lines: Sequence[Line], content: Sequence[Line], ledger: Ledger, closed: bool, profile: Profile) -> Drafts:
     """Other sites' pages: entries at anchors, teasers, or one article."""
-    entries = pages.entry_drafts(content, ledger, profile, closed)
-    if entries is not None and (len(entries) > 1 or profile.entry is None):
-        return PageKind.LISTING, entries
-    if entries is not None:  # one byline: an article whose headline it anchors
-        return PageKind.ARTICLE, entries
+    if pages.count_entries(content, profile) > 1:
+        entries = pages.entry_drafts(content, ledger, profile, closed)
+        if entries:
+            return PageKind.LISTING, entries
     teasers = pages.teaser_drafts(content, ledger, profile, closed)
     if teasers is not None:
         return PageKind.LISTING, teasers

@@ -7,16 +7,16 @@ from blogetl.sites.common import NOT_HEADLINE
 
 # "fredag 14 juni 2013", "onsdag, mars 30, 2011"
 DATE_HEADER = rx(
-    r"^(?P<date>(?:(?:mån|tis|ons|tors|fre|lör|sön)dag|monday|tuesday|wednesday|thursday|friday|saturday|sunday),?\s+"
-    r"(?:[0-3]?\d\s+[^\W\d_]{3,9}\s+(?:19|20)\d\d|[^\W\d_]{3,9}\s+[0-3]?\d,\s+(?:19|20)\d\d))$",
-    2,
+    # weekday in lower case: a news site's "Onsdag 23 juni 2021" is its masthead's today
+    r"^(?P<date>(?:(?:mån|tis|ons|tors|fre|lör|sön)dag|[Mm]onday|[Tt]uesday|[Ww]ednesday|[Tt]hursday|[Ff]riday|[Ss]aturday|[Ss]unday),?\s+"
+    r"(?:[0-3]?\d\s+[a-zåäö]{3,9}\s+(?:19|20)\d\d|[^\W\d_]{3,9}\s+[0-3]?\d,\s+(?:19|20)\d\d))$",
 )
 FOOTER = rx(r"^(?:Upplagd av|Postat av|Publicerat av|Posted by)\s+(?P<author>.{1,60}?)\s+(?:kl\.?|at)\s+(?P<time>[012]?\d[:.][0-5]\d(?:\s*[AP]M)?).*$", 2)
 
 PROFILE = Profile(
     name="blogspot",
     description="Blogspot blogs: weekday date headers ('fredag 14 juni 2013') above the headlines, 'Upplagd av X kl. 10:15' footers",
-    signs=(rx(DATE_HEADER.pattern, 2 | 8), rx(FOOTER.pattern, 2 | 8), rx(r"blogspot\.(?:com|se)|Blogger", 0)),
+    signs=(rx(DATE_HEADER.pattern, 8), rx(FOOTER.pattern, 2 | 8), rx(r"blogspot\.(?:com|se)|Blogger", 0)),
     entry=EntryRule(DATE_HEADER, "below"),
     chrome_regexes=(
         (FOOTER, "post footer"),

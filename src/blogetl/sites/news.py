@@ -20,12 +20,19 @@ CHROME_REGEXES = (
     (rx(r"^Detta är en (?:ledare|krönika|debattartikel|insändare)\b.{0,300}$", 2), "opinion notice"),
 )
 
+# Notice boxes above the article: Folkbladet's closing notice (five paragraphs), SVT's alerts.
+NOTICES = (
+    (rx(r"^Information till våra läsare$"), rx(r"^Tack för att ni varit en del av Folkbladets historia\.$")),
+    (rx(r"^•?\s*Viktigt meddelande:?$"), None),
+)
+
 ARTICLE = Profile(
     name="news_article",
     description="A news site's article page: masthead and menus, headline, stamps and captions, body",
     signs=(rx(r"^(?:Publicerad|Uppdaterad|Published)\b", 2 | 8), rx(r"^Detta är en ledare\b", 8), rx(r"^(?:Källa|Source)\s*:", 2 | 8)),
     chrome_regexes=CHROME_REGEXES,
     not_headline=NOT_HEADLINE,
+    notices=NOTICES,
 )
 
 LISTING = Profile(
@@ -35,6 +42,7 @@ LISTING = Profile(
     entry=EntryRule(STAMP, "above"),
     chrome_regexes=CHROME_REGEXES,
     not_headline=NOT_HEADLINE,
+    notices=NOTICES,
 )
 
 

@@ -10,7 +10,8 @@ _COUNTER = r"(?P<label>Lämna en kommentar|Leave a comment|Kommentera|\d+ (?:kom
 # "12 mars, 2017 Lämna en kommentar", "9 mars, 2017 2 kommentarer", "Posted on March 4, 2019 by Anna"
 BYLINE = rx(
     rf"^(?:(?:Publicerat|Postat|Posted|Skrivet|Publicerad)(?: den| on)?\s+)?{_DATE}"
-    rf"(?:\s*(?:av|by)\s+(?P<author>[^|·•\d][^|·•]{{0,60}}?))?(?:\s*[|·•,-]?\s*(?:{_COUNTER}))?\s*$",
+    rf"(?:\s+(?:at|kl\.?|@)\s+[012]?\d[:.][0-5]\d)?"
+    rf"(?:\s*(?:av|by)\s+(?P<author>[^|·•\d][^|·•]{{0,60}}?))?(?:\s*[|·•,-]?\s*(?:{_COUNTER}|(?P<count>\d{{1,4}})))?\s*$",
     2,
 )
 
