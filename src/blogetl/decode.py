@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
+import ftfy
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
 from bs4.element import CData, NavigableString, PageElement, Tag
 from charset_normalizer import from_bytes
@@ -30,6 +31,7 @@ _HTML_REMNANT = re.compile(r"&(?:[a-zA-Z]{2,8}|#\d{2,6}|#x[0-9a-fA-F]{2,6});|" +
 _CONTROL_BYTES = bytes([*range(9), *range(14, 32), 127])  # control bytes no text dump holds
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_MOJIBAKE_HINT = re.compile("[ÃÂ][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]|â€")
 _MANY_BLANKS = re.compile(r"\n{3,}")
 _TEXT_TYPES = (NavigableString, CData)  # what get_text() shows: not comments, doctypes or declarations
 _LEVEL, _LEVEL_END = "\x02", "\x03"  # list-depth sentinels, control characters no text keeps
@@ -44,6 +46,7 @@ class Decoded:
     text: str
     encoding: str | None
     source_format: SourceFormat
+    mojibake_repaired: bool = False
 
 
 def detect_encoding(data: bytes) -> tuple[str, str] | None:
@@ -201,6 +204,18 @@ def escape_unknown_brackets(text: str) -> str:
     return "".join(out)
 
 
+def repair_mojibake(text: str) -> tuple[str, bool]:
+    """UTF-8 that went through cp1252 or latin-1 ('Ã¥' for 'å') repaired with ftfy; and whether it was.
+
+    ftfy reads ~3 MB/s, so only text holding the lead byte of such a pair ('Ã', 'â€') is given to it.
+    """
+    if not _MOJIBAKE_HINT.search(text):
+        return text, False
+    # line by line: one line that cannot be repaired (bytes lost on the way) keeps the others fixable
+    fixed = "\n".join(ftfy.fix_encoding(line) if _MOJIBAKE_HINT.search(line) else line for line in text.split("\n"))
+    return fixed, fixed != text
+
+
 def normalise_text(text: str) -> str:
     """Line endings to \\n, NFC, non-breaking spaces to spaces, control characters out."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -219,10 +234,11 @@ def decode_dump(data: bytes, *, filename: str = "") -> Decoded:
     if decoded is None:
         return Decoded("", None, "binary")
     text, encoding = decoded
+    text, repaired = repair_mojibake(text)
     is_page = filename.lower().endswith((".html", ".htm")) or bool(_HTML_DOC.match(text[:2000]))
     if is_page:
         text = text.replace(_LEVEL, "").replace(_LEVEL_END, "")
-        return Decoded(normalise_text(html_to_text(text, document=True)), encoding, "html")
+        return Decoded(normalise_text(html_to_text(text, document=True)), encoding, "html", repaired)
     if _HTML_REMNANT.search(text):
         text = html_to_text(escape_unknown_brackets(text), document=False)
-    return Decoded(normalise_text(text), encoding, "text")
+    return Decoded(normalise_text(text), encoding, "text", repaired)

@@ -77,8 +77,10 @@ class PostDraft:
     derived_title: str | None = None  # the page shows no headline: a title made from the body
     author: str | None = None  # a name printed under the headline
     is_excerpt: bool = False
-    # lines near the headline where the page prints the post's date (header, byline)
+    # lines near the headline where the page prints the post's date: byline and stamps first,
+    # then the lines above the headline (a Blogspot date header; else a masthead's today)
     date_lines: list[Line] = field(default_factory=list)
+    above_lines: list[Line] = field(default_factory=list)
 
     def span(self) -> tuple[int, int]:
         """Start and end offsets of every line the draft covers: title, byline, region."""

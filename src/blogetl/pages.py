@@ -170,7 +170,7 @@ def article_draft(content: Sequence[Line], ledger: Ledger, profile: Profile, clo
         account_header(content[:start], ledger, profile)
         draft = PostDraft(None, list(content[start:]), 1, closed=closed)
         draft.derived_title = derive_title(content[start].text)
-        draft.date_lines = list(content[:start])
+        draft.above_lines = list(content[max(0, start - 2) : start])
         return draft
     account_header(content[:t], ledger, profile)
     below = post_header(content, t + 1, profile)
@@ -181,7 +181,7 @@ def article_draft(content: Sequence[Line], ledger: Ledger, profile: Profile, clo
         ledger.mark(line, LineRole.CHROME, chrome_of(line.text, profile) or ("byline" if m else "post header"))
     above = list(content[max(0, t - 2) : t])
     return PostDraft(content[t], list(content[t + 1 + len(below) :]), 1, closed=closed,
-                     date_lines=[*below, *above], author=author)
+                     date_lines=below, above_lines=above, author=author)
 
 
 def post_header(content: Sequence[Line], i: int, profile: Profile) -> list[Line]:
@@ -194,12 +194,6 @@ def post_header(content: Sequence[Line], i: int, profile: Profile) -> list[Line]
         out.append(content[i])
         i += 1
     return out
-
-
-def count_entries(content: Sequence[Line], profile: Profile) -> int:
-    """How many entry anchors (bylines, stamps, date headers) the page shows."""
-    rule = profile.entry
-    return 0 if rule is None else sum(1 for ln in content if rule.anchor.match(ln.text))
 
 
 def is_stamp(text: str) -> bool:
@@ -221,6 +215,12 @@ def entry_drafts(content: Sequence[Line], ledger: Ledger, profile: Profile, clos
         lo = anchors[k - 1] + 1 if k else 0
         hi = anchors[k + 1] if k + 1 < len(anchors) else len(content)
         entries.append((a, _title_near(content, a, lo, hi, rule.title, profile)))
+    # a lone date above everything (a theme's "today" widget) heads the page, it is no entry
+    while len(entries) > 1 and entries[0][1] is None and not any(
+            is_prose(ln.text) for ln in content[entries[0][0] : entries[1][0]]):
+        entries.pop(0)
+    if len(entries) < 2:
+        return None
     first = min(x for x in (entries[0][1], entries[0][0]) if x is not None)
     account_header(content[:first], ledger, profile)
     drafts = []

@@ -254,7 +254,7 @@ def build_post(draft: PostDraft, kind: PageKind, site: str | None, ledger: Ledge
 def published(draft: PostDraft) -> dict[str, Any]:
     """The post's publication date, from its byline or the stamps around its headline (never its text)."""
     stamps = [ln for ln in draft.region[:8] if pages.is_stamp(ln.text)]
-    for line in [*draft.date_lines, *stamps]:
+    for line in [*draft.date_lines, *stamps, *draft.above_lines]:
         for found in find_dates(line.raw):
             return {"published_at": found.value, "published_text": found.text,
                     "published_start_offset": line.start + found.start, "published_end_offset": line.start + found.end}
@@ -464,10 +464,9 @@ def platform_drafts(lines: Sequence[Line], content: Sequence[Line], ledger: Ledg
 
 def page_drafts(lines: Sequence[Line], content: Sequence[Line], ledger: Ledger, closed: bool, profile: Profile) -> Drafts:
     """Other sites' pages: entries at anchors, teasers, or one article."""
-    if pages.count_entries(content, profile) > 1:
-        entries = pages.entry_drafts(content, ledger, profile, closed)
-        if entries:
-            return PageKind.LISTING, entries
+    entries = pages.entry_drafts(content, ledger, profile, closed)
+    if entries:
+        return PageKind.LISTING, entries
     teasers = pages.teaser_drafts(content, ledger, profile, closed)
     if teasers is not None:
         return PageKind.LISTING, teasers
@@ -494,4 +493,5 @@ def parse_bytes(data: bytes, *, filename: str = "", site_hint: str | None = None
         reject = Reject(reason=reason, detail=f"{pt.REJECT_REASONS[reason]} ({len(data)} bytes)", text=preview, start_offset=0, end_offset=0)
         return ParseResult(text="", page_kind=PageKind.UNKNOWN, source_format=decoded.source_format, site=site_hint, rejects=[reject])
     result = parse_text(decoded.text, site_hint=site_hint)
-    return result.model_copy(update={"encoding": decoded.encoding, "source_format": decoded.source_format})
+    return result.model_copy(update={"encoding": decoded.encoding, "source_format": decoded.source_format,
+                                     "mojibake_repaired": decoded.mojibake_repaired})

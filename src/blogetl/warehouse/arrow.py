@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
@@ -10,9 +11,10 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from blogetl.identity import Sketch, disambiguate, page_sighting
 from blogetl.ids import stable_id
 from blogetl.io import DumpFile
-from blogetl.models import ParseResult
+from blogetl.models import ParseResult, Post
 from blogetl.warehouse.schema import (
     COMMENT_SIGHTINGS,
     DUMPS,
@@ -111,22 +113,37 @@ def _dump_row(dump: DumpFile, result: ParseResult, modified_at: datetime | None)
         "site": result.site, "status": dump_status(result), "posts_found": len(result.posts),
         "comments_found": len(result.comments), "rejects_found": len(result.rejects),
         "parser_version": result.parser_version, "file_modified_at": modified_at, "decoded_text": result.text,
+        "profile": result.profile, "mojibake_repaired": result.mojibake_repaired,
     }
+
+
+def sketch_columns(s: Sketch) -> dict[str, Any]:
+    """A body sketch as post_sightings columns."""
+    return {"body_hash": s.text_hash, "body_shingles": s.shingles, "body_sketch": list(s.mins), "body_head": s.head}
+
+
+def _post_rows(dump_id: str, posts: Sequence[Post]) -> list[dict[str, Any]]:
+    """post_sightings rows of one dump: one per post id, the first complete copy, with its copies counted."""
+    copies = Counter(p.post_id for p in posts)
+    cols = set(POST_SIGHTINGS.staged)
+    return [
+        {**p.model_dump(include=cols), "page_kind": p.page_kind.value, "dump_id": dump_id, "copies": copies[p.post_id],
+         **sketch_columns(page_sighting(p).sketch)}
+        for p in sorted(posts, key=lambda p: (p.truncated, p.position))  # a complete sighting first
+    ]
 
 
 def to_arrow(dump: DumpFile, result: ParseResult, *, modified_at: datetime | None = None) -> DumpTables:
     """One parsed dump as Arrow tables; modified_at is the file's mtime (naive UTC) when known."""
     dump_id = dump_id_for(dump.path)
-    posts = sorted(result.posts, key=lambda p: (p.truncated, p.position))  # a complete sighting first
-    post_cols, comment_cols = set(POST_SIGHTINGS.staged), set(COMMENT_SIGHTINGS.staged)
+    posts, comments = disambiguate(result.posts, result.comments)  # the parser did; a hand-made result may not
+    comment_cols = set(COMMENT_SIGHTINGS.staged)
     return DumpTables(
         dumps=_table(DUMPS, [_dump_row(dump, result, modified_at)]),
-        post_sightings=_table(
-            POST_SIGHTINGS, ({**p.model_dump(mode="json", include=post_cols), "dump_id": dump_id} for p in posts)
-        ),
+        post_sightings=_table(POST_SIGHTINGS, _post_rows(dump_id, posts)),
         comment_sightings=_table(
             COMMENT_SIGHTINGS,
-            ({**c.model_dump(mode="json", include=comment_cols), "dump_id": dump_id} for c in result.comments),
+            ({**c.model_dump(mode="json", include=comment_cols), "dump_id": dump_id} for c in comments),
         ),
         rejects=_table(
             REJECTS,

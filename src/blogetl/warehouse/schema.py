@@ -59,6 +59,14 @@ _POST_FIELDS = (
     ("comment_count_declared", "INTEGER", "comment count the page's label declares ('6 kommentarer'); null when none"),
     ("reactions", "INTEGER", "reaction counter after the byline; null when none"),
     ("truncated", "BOOLEAN", "the dump ends inside this post, so its text is incomplete"),
+    ("title_key", "VARCHAR", "identity key: a hash of the site and the normalised title. Posts sharing it are different texts "
+     "under one title (a blog name taken as title, a reused headline); the first text of a key has post_id = title_key"),
+    ("title_derived", "BOOLEAN", "the page shows no headline: the title was derived from the body"),
+    ("is_excerpt", "BOOLEAN", "a teaser on a listing page, cut off before the article's end"),
+    ("published_at", "TIMESTAMP", "publication date (and time when shown) as the page states it, naive local time; null when the page shows none"),
+    ("published_text", "VARCHAR", "the publication date as written on the page"),
+    ("published_start_offset", "INTEGER", "where published_text starts in the dump's decoded_text (0-based)"),
+    ("published_end_offset", "INTEGER", "one past its last character"),
 )
 _COMMENT_FIELDS = (
     ("post_id", "VARCHAR", "the post the comment belongs to (posts.post_id)"),
@@ -92,6 +100,8 @@ DUMPS = Table(
         ("rejects_found", "INTEGER", "pieces of text the parser could not place (see rejects)"),
         ("parser_version", "VARCHAR", "version of the parser that read the dump"),
         ("file_modified_at", "TIMESTAMP", "file modification time (UTC) when loaded: the best available estimate of when the page was scraped"),
+        ("profile", "VARCHAR", "site profile the parser read the page with (blogetl.sites); null for empty or binary files"),
+        ("mojibake_repaired", "BOOLEAN", "the text was UTF-8 read as cp1252 (Ã¥ for å) and was repaired before parsing"),
     )
     + (
         Column("first_run_id", "INTEGER", "run that first loaded this path (ingest_runs.run_id)", staged=False),
@@ -104,10 +114,15 @@ DUMPS = Table(
 
 POSTS = Table(
     "posts",
-    "One row per distinct post, merged from all its sightings: text from the latest complete sighting, "
-    "byline, declared comments and reactions from the latest listing page that shows them.",
+    "One row per distinct post (one text: sightings join a post when they show its text, edited, cut short or as an "
+    "excerpt), merged from all its sightings: text, title and flags from the latest complete sighting, the publication "
+    "date from the best sighting showing one, byline, declared comments and reactions from the latest listing page "
+    "that shows them. Ids that changed are in post_redirects.",
     ("post_id",),
-    _cols(("post_id", "VARCHAR", "stable id: a hash of the site and the normalised title, the same on every page")) + _cols(*_POST_FIELDS),
+    _cols(("post_id", "VARCHAR", "stable id: title_key for the first text seen under a title key, a hash of title_key and that "
+                                 "text's first body otherwise; the same on every page showing the text"))
+    + _cols(*_POST_FIELDS)
+    + _cols(("published_dump_id", "VARCHAR", "the dump whose decoded_text published_start_offset and published_end_offset index")),
 )
 
 POST_SIGHTINGS = Table(
@@ -121,6 +136,11 @@ POST_SIGHTINGS = Table(
         ("position", "INTEGER", "1-based position of the post on that page"),
         *_SPAN,
         *_POST_FIELDS,
+        ("copies", "INTEGER", "times the page shows this text (1; 2 or more when a page repeats a post: the row keeps the first complete copy)"),
+        ("body_hash", "VARCHAR", "identity sketch: xxh3 of the body's normalised words (blogetl.identity)"),
+        ("body_shingles", "INTEGER", "identity sketch: distinct word 4-grams of the body (a cut-short or excerpt body leaves out its last word)"),
+        ("body_sketch", "UBIGINT[]", "identity sketch: the smallest xxh3 hashes of those 4-grams (bottom-k), to tell an edit from another text"),
+        ("body_head", "VARCHAR", "identity sketch: the first characters of the normalised body, to match a cut-short sighting"),
     ),
 )
 
@@ -172,7 +192,21 @@ INGEST_RUNS = Table(
     ),
 )
 
-TABLES = (DUMPS, POSTS, POST_SIGHTINGS, COMMENTS, COMMENT_SIGHTINGS, REJECTS, INGEST_RUNS)
+POST_REDIRECTS = Table(
+    "post_redirects",
+    "Post ids that changed and where their text went: a post found to hold two texts (split), or a page read under another "
+    "title or site (rekeyed). Follow new_post_id (one hop; an old id can lead to several posts).",
+    ("old_post_id", "new_post_id"),
+    (
+        Column("old_post_id", "VARCHAR", "the id the text had", staged=False),
+        Column("new_post_id", "VARCHAR", "the post holding that text now (posts.post_id)", staged=False),
+        Column("run_id", "INTEGER", "run that changed the id (ingest_runs.run_id)", staged=False),
+        Column("reason", "VARCHAR", "split: the old post held more than one text and this one got its own id (old_post_id may still "
+               "name another text); rekeyed: the page is now read with another title or site", staged=False),
+    ),
+)
+
+TABLES = (DUMPS, POSTS, POST_SIGHTINGS, COMMENTS, COMMENT_SIGHTINGS, REJECTS, INGEST_RUNS, POST_REDIRECTS)
 
 _ARROW_TYPES = {
     "VARCHAR": pa.string(),
@@ -180,6 +214,7 @@ _ARROW_TYPES = {
     "BIGINT": pa.int64(),
     "BOOLEAN": pa.bool_(),
     "TIMESTAMP": pa.timestamp("us"),
+    "UBIGINT[]": pa.list_(pa.uint64()),
 }
 
 
