@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from blogetl import patterns as pt
-from blogetl.models import LineRole, LineUse, Reject
+from blogetl.models import LineRole, LineUse, Reject, RejectReason
 
 _WS = re.compile(r"\s+")
 
@@ -47,7 +47,7 @@ class Ledger:
             line_no=line.no, start_offset=line.start, end_offset=line.end, role=role, note=note
         )
 
-    def reject(self, lines: Sequence[Line], reason: str, detail: str = "") -> None:
+    def reject(self, lines: Sequence[Line], reason: RejectReason | str, detail: str = "") -> None:
         """Reject a run of lines as one reject record."""
         if not lines:
             return
@@ -55,7 +55,7 @@ class Ledger:
             self.mark(line, LineRole.REJECT, reason)
         self.rejects.append(
             Reject(
-                reason=reason,
+                reason=RejectReason(reason),
                 detail=detail or pt.REJECT_REASONS.get(reason, ""),
                 text="\n".join(line.text for line in lines),
                 start_offset=lines[0].start,

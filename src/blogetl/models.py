@@ -33,6 +33,36 @@ class PageKind(StrEnum):
     UNKNOWN = "unknown"  # nothing recognisable (empty, binary, no structure)
 
 
+class RejectReason(StrEnum):
+    """Why the parser could not place a piece of input."""
+
+    EMPTY_DUMP = "empty_dump"
+    BINARY_DUMP = "binary_dump"
+    UNDECODABLE = "undecodable"
+    NO_STRUCTURE = "no_structure"
+    TEXT_BEFORE_FIRST_POST = "text_before_first_post"
+    ORPHAN_COMMENT_TEXT = "orphan_comment_text"
+    TEXT_AFTER_PAGE_END = "text_after_page_end"
+    PARSER_ERROR = "parser_error"
+
+    @property
+    def description(self) -> str:
+        """What the reason means, for the data dictionary and reject details."""
+        return _REJECT_DESCRIPTIONS[self]
+
+
+_REJECT_DESCRIPTIONS = {
+    RejectReason.EMPTY_DUMP: "the dump holds no text at all",
+    RejectReason.BINARY_DUMP: "the dump is binary data, not text",
+    RejectReason.UNDECODABLE: "the dump's bytes could not be decoded as text",
+    RejectReason.NO_STRUCTURE: "no title and body could be recognised",
+    RejectReason.TEXT_BEFORE_FIRST_POST: "text before the first post's title that is not a page header",
+    RejectReason.ORPHAN_COMMENT_TEXT: "comment-thread text with no comment author line above it",
+    RejectReason.TEXT_AFTER_PAGE_END: "text after the page's closing chrome",
+    RejectReason.PARSER_ERROR: "the parser failed on this dump (a bug: please report it with the dump)",
+}
+
+
 class LineRole(StrEnum):
     """What a non-blank line of the decoded text was used for."""
 
@@ -98,7 +128,7 @@ class Reject(_Record):
     """Input the parser could not place, kept with its reason."""
 
     type: Literal["reject"] = "reject"
-    reason: str = Field(description="machine-readable reason code, see blogetl.patterns.REJECT_REASONS")
+    reason: RejectReason = Field(description="machine-readable reason code (RejectReason)")
     detail: str = ""
     text: str
 

@@ -18,7 +18,7 @@ from blogetl.dates import find_dates
 from blogetl.decode import decode_dump, normalise_text
 from blogetl.ids import normalise_key, post_id_for, stable_id
 from blogetl.lines import Ledger, Line, PostDraft, join_paragraphs, split_lines
-from blogetl.models import Comment, LineRole, PageKind, ParseResult, Post, Reject
+from blogetl.models import Comment, LineRole, PageKind, ParseResult, Post, Reject, RejectReason
 from blogetl.sites import Profile
 
 _WS = re.compile(r"\s+")
@@ -426,7 +426,7 @@ def parse_lines(text: str, site_hint: str | None) -> ParseResult:
     lines = split_lines(text)
     ledger = Ledger()
     if not lines:
-        ledger.rejects.append(Reject(reason="empty_dump", detail=pt.REJECT_REASONS["empty_dump"], text="", start_offset=0, end_offset=len(text)))
+        ledger.rejects.append(Reject(reason=RejectReason.EMPTY_DUMP, detail=pt.REJECT_REASONS["empty_dump"], text="", start_offset=0, end_offset=len(text)))
         return ParseResult(text=text, page_kind=PageKind.UNKNOWN, rejects=ledger.rejects)
     profile = sites.pick_profile(text)
     site = sites.detect_site(text, profile, site_hint)
@@ -480,7 +480,7 @@ def parse_text(text: str, *, site_hint: str | None = None) -> ParseResult:
     try:
         return parse_lines(text, site_hint)
     except Exception as exc:  # a bug must not take the batch down; the reject names it
-        reject = Reject(reason="parser_error", detail=f"{type(exc).__name__}: {exc}", text=text, start_offset=0, end_offset=len(text))
+        reject = Reject(reason=RejectReason.PARSER_ERROR, detail=f"{type(exc).__name__}: {exc}", text=text, start_offset=0, end_offset=len(text))
         return ParseResult(text=text, page_kind=PageKind.UNKNOWN, site=site_hint, rejects=[reject])
 
 
@@ -490,7 +490,7 @@ def parse_bytes(data: bytes, *, filename: str = "", site_hint: str | None = None
     if decoded.source_format in ("empty", "binary"):
         reason = "empty_dump" if decoded.source_format == "empty" else "binary_dump"
         preview = "" if reason == "binary_dump" else data.decode("latin-1")[:200]
-        reject = Reject(reason=reason, detail=f"{pt.REJECT_REASONS[reason]} ({len(data)} bytes)", text=preview, start_offset=0, end_offset=0)
+        reject = Reject(reason=RejectReason(reason), detail=f"{pt.REJECT_REASONS[reason]} ({len(data)} bytes)", text=preview, start_offset=0, end_offset=0)
         return ParseResult(text="", page_kind=PageKind.UNKNOWN, source_format=decoded.source_format, site=site_hint, rejects=[reject])
     result = parse_text(decoded.text, site_hint=site_hint)
     return result.model_copy(update={"encoding": decoded.encoding, "source_format": decoded.source_format,

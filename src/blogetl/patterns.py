@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from blogetl.models import RejectReason
 from blogetl.sites.vk_blog import BYLINE, COMMENT_LABEL  # noqa: F401  (the platform's byline, for tests and tools)
 
 COMMENT_LABEL_LINE = re.compile(rf"^(?P<label>{COMMENT_LABEL})$")
@@ -22,13 +23,5 @@ MAX_TITLE_CHARS = 300
 # words of letters in a row.  Line noise, number tables and lone words are no article.
 PROSE = re.compile(r"[^\W\d_]{2,}(?:[\s,;:'\"”’–-]+[^\W\d_]{2,}){2}")
 
-REJECT_REASONS: dict[str, str] = {
-    "empty_dump": "the dump holds no text at all",
-    "binary_dump": "the dump is binary data, not text",
-    "undecodable": "the dump's bytes could not be decoded as text",
-    "no_structure": "no title and body could be recognised",
-    "text_before_first_post": "text before the first post's title that is not a page header",
-    "orphan_comment_text": "comment-thread text with no comment author line above it",
-    "text_after_page_end": "text after the page's closing chrome",
-    "parser_error": "the parser failed on this dump (a bug: please report it with the dump)",
-}
+# Reject reasons and what they mean (the vocabulary itself is models.RejectReason).
+REJECT_REASONS: dict[str, str] = {reason.value: reason.description for reason in RejectReason}
