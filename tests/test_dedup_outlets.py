@@ -60,13 +60,13 @@ def posts_con(rows: list[tuple[str, str, str, str | None]]) -> duckdb.DuckDBPyCo
 
 
 def test_users_edit_outlets_and_the_next_run_uses_them() -> None:
-    con = posts_con([("p1", "T", "I dagens Norran skriver jag om budgeten i Skellefteå.", "blogg.example.se")])
+    con = posts_con([("p1", "T", "I dagens NSD skriver jag om budgeten i Luleå.", "blogg.example.se")])
     run(con)
     assert con.execute("SELECT outlet_id FROM article_members").fetchone() == (None,)
-    con.execute("INSERT INTO outlets VALUES ('norran', 'Norran', ['Norran', 'norran.se'], 'newspaper')")
+    con.execute("INSERT INTO outlets VALUES ('nsd', 'Norrländska Socialdemokraten', ['NSD', 'nsd.se'], 'newspaper')")
     summary = run(con)
     assert summary["changed"] is True and summary["new_or_changed"] == 0
-    assert con.execute("SELECT outlet_id, outlet_source FROM article_members").fetchone() == ("norran", "text")
+    assert con.execute("SELECT outlet_id, outlet_source FROM article_members").fetchone() == ("nsd", "text")
 
 
 def test_seeding_happens_once_so_deletions_stick() -> None:
@@ -77,3 +77,16 @@ def test_seeding_happens_once_so_deletions_stick() -> None:
     run(con)
     assert con.execute("SELECT count(*) FROM outlets WHERE outlet_id = 'expressen'").fetchone() == (0,)
     assert con.execute("SELECT outlet_id FROM article_members").fetchone() == ("vk",)
+
+
+def test_an_outlet_a_new_profile_names_reaches_an_old_warehouse() -> None:
+    """A warehouse seeded before Norran was known gets it at its next run; deleted outlets stay deleted."""
+    con = posts_con([("p1", "T", "I dagens Norran skriver jag om budgeten i Skellefteå.", "blogg.example.se")])
+    run(con)
+    con.execute("DELETE FROM outlets WHERE outlet_id IN ('norran', 'expressen')")
+    con.execute("UPDATE dedup_state SET value = '1' WHERE key = 'outlets_seeded'")  # as older versions left it
+    con.execute("UPDATE posts SET body = body || ' Mer text.'")
+    run(con)
+    ids = {r[0] for r in con.execute("SELECT outlet_id FROM outlets").fetchall()}
+    assert "norran" in ids and "expressen" not in ids
+    assert con.execute("SELECT outlet_id, outlet_source FROM article_members").fetchone() == ("norran", "text")

@@ -30,6 +30,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from blogetl.sites.outlets import OUTLETS
+
 
 @dataclass(frozen=True)
 class Outlet:
@@ -41,21 +43,8 @@ class Outlet:
     kind: str = "newspaper"
 
 
-DEFAULT_OUTLETS: tuple[Outlet, ...] = (
-    Outlet("vk", "VK", ("VK", "Västerbottens-Kuriren", "Västerbottens Kuriren", "vk.se")),
-    Outlet("folkbladet", "Folkbladet", ("Folkbladet", "Västerbottens Folkblad", "folkbladet.nu")),
-    Outlet(
-        "offentliga-affarer",
-        "Offentliga Affärer",
-        ("Offentliga Affärer", "OFFENTLIGA AFFÄRER", "offentligaaffarer.se"),
-        "trade press",
-    ),
-    Outlet("expressen", "Expressen", ("Expressen", "expressen.se")),
-    Outlet("dn", "Dagens Nyheter", ("Dagens Nyheter", "DN", "dn.se")),
-    Outlet("aftonbladet", "Aftonbladet", ("Aftonbladet", "aftonbladet.se")),
-    Outlet("svd", "Svenska Dagbladet", ("Svenska Dagbladet", "SvD", "svd.se")),
-    Outlet("dagens-samhalle", "Dagens Samhälle", ("Dagens Samhälle", "dagenssamhalle.se"), "trade press"),
-)
+# The outlets the site profiles know (blogetl.sites.outlets): one place per site.
+DEFAULT_OUTLETS: tuple[Outlet, ...] = tuple(Outlet(o.outlet_id, o.name, o.aliases, o.kind) for o in OUTLETS)
 
 # {O} is one outlet alias; {OS} a list of them ("VK och Folkbladet", "VK, Folkbladet").
 # Each pattern: (kind of evidence, words one of which must occur, regex template); the

@@ -144,14 +144,19 @@ def _settings_changed(con: duckdb.DuckDBPyConnection, config: DedupConfig) -> bo
     return True
 
 
+# The outlets seeded before the profiles named more (state "1" of older warehouses).
+_FIRST_SEED = ("vk", "folkbladet", "offentliga-affarer", "expressen", "dn", "aftonbladet", "svd", "dagens-samhalle")
+
+
 def _seed_outlets(con: duckdb.DuckDBPyConnection) -> None:
-    """Insert the default outlets once; afterwards the table belongs to its users."""
-    if _state(con, "outlets_seeded"):
-        return
+    """Insert each default outlet once: a new one reaches old warehouses, a row users edited or deleted stays so."""
+    state = _state(con, "outlets_seeded")
+    seeded = set(_FIRST_SEED) if state == "1" else set(json.loads(state) if state else [])
     for o in ol.DEFAULT_OUTLETS:
-        con.execute("INSERT OR IGNORE INTO outlets VALUES (?, ?, ?, ?)",
-                    [o.outlet_id, o.name, list(o.aliases), o.kind])
-    _set_state(con, outlets_seeded="1")
+        if o.outlet_id not in seeded:
+            con.execute("INSERT OR IGNORE INTO outlets VALUES (?, ?, ?, ?)",
+                        [o.outlet_id, o.name, list(o.aliases), o.kind])
+    _set_state(con, outlets_seeded=json.dumps(sorted(seeded | {o.outlet_id for o in ol.DEFAULT_OUTLETS})))
 
 
 def _load_outlets(con: duckdb.DuckDBPyConnection) -> list[ol.Outlet]:
