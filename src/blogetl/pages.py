@@ -33,6 +33,11 @@ DERIVED_TITLE_CHARS = 100
 MAX_HEADLINE_WORDS = 25
 # a notice box above an article (a heading and a few short lines) is chrome; more is a reject
 NOTICE_MAX_CHARS = 800
+# a listing's teaser: one or two lines, at most this long; an article's lead above its first
+# crossheading is longer than TEASER_MAX_LEAD (measured on the real pages of each family)
+TEASER_MAX_CHARS = 600
+TEASER_MAX_LEAD = 300
+_BULLET = re.compile(r"^[•·▪►]\s+")
 
 
 def chrome_of(text: str, profile: Profile) -> str | None:
@@ -264,7 +269,13 @@ def teaser_drafts(content: Sequence[Line], ledger: Ledger, profile: Profile, clo
     """A page of headlines with teasers cut off ('…', 'Läs mer'); None when it is not one."""
     heads = [i for i in range(len(content) - 1) if _opens_teaser(content, i, profile)]
     cut = [i for i in heads if _teaser_is_cut(content, i, heads, profile)]
-    if len(cut) < 2:
+    short = [i for i in heads if _teaser_is_short(content, i, heads, profile)]
+    lead = sum(len(ln.text) for ln in content[: heads[0]] if is_prose(ln.text)) if heads else 0
+    # an article's crossheadings also stand above prose: its lead comes first, and its sections are long
+    # the first entry decides: an article's headline is followed by its lead and text, not a
+    # teaser (the teasers of related articles under it are part of its page)
+    pairs = len(heads) >= 3 and len(short) >= 0.75 * len(heads) and lead <= TEASER_MAX_LEAD and heads[0] in short
+    if not (len(cut) >= 2 and heads[0] in cut) and not pairs:
         return bare_teasers(content, ledger, profile, closed)
     account_header(content[: heads[0]], ledger, profile)
     drafts = []
@@ -275,9 +286,24 @@ def teaser_drafts(content: Sequence[Line], ledger: Ledger, profile: Profile, clo
     return drafts
 
 
+def _teaser_is_short(content: Sequence[Line], i: int, heads: Sequence[int], profile: Profile) -> bool:
+    """The entry at i holds one short paragraph (a teaser), past its stamps."""
+    nxt = [h for h in heads if h > i]
+    lines = [ln for ln in content[i + 1 : nxt[0] if nxt else len(content)]
+             if is_prose(ln.text) and chrome_of(ln.text, profile) is None and not is_meta(ln.text, profile)]
+    one_block = all(b.no == a.no + 1 for a, b in zip(lines, lines[1:], strict=False))
+    return 0 < len(lines) <= 2 and one_block and sum(len(ln.text) for ln in lines) <= TEASER_MAX_CHARS
+
+
+def headline_text(text: str) -> str:
+    """A headline without the list bullet a section page prints before it."""
+    return _BULLET.sub("", text)
+
+
 def _opens_teaser(content: Sequence[Line], i: int, profile: Profile) -> bool:
-    """A headline line followed (past stamps) by a paragraph of text."""
-    if not is_candidate(content[i].text, profile) or is_name(content[i].text):
+    """A headline line (or list item) followed (past stamps) by a paragraph of text."""
+    text = headline_text(content[i].text)
+    if not is_candidate(text, profile) or is_name(text):
         return False
     j = i + 1
     while j < len(content) and (is_meta(content[j].text, profile) or chrome_of(content[j].text, profile)):

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from blogetl import pages, sites
+from blogetl import identity, pages, sites
 from blogetl import patterns as pt
 from blogetl.dates import find_dates
 from blogetl.decode import decode_dump, normalise_text
@@ -192,7 +192,7 @@ def take_body(region: Sequence[Line], ledger: Ledger, profile: Profile) -> tuple
 
 def build_post(draft: PostDraft, kind: PageKind, site: str | None, ledger: Ledger, profile: Profile) -> tuple[Post, list[Comment]]:
     """Turn a post draft into a Post and its comments."""
-    title = draft.title_line.text if draft.title_line else (draft.derived_title or "")
+    title = pages.headline_text(draft.title_line.text) if draft.title_line else (draft.derived_title or "")
     if draft.title_line:
         ledger.mark(draft.title_line, LineRole.TITLE)
     region = list(draft.region)
@@ -442,6 +442,7 @@ def parse_lines(text: str, site_hint: str | None) -> ParseResult:
         posts.append(post)
         comments.extend(post_comments)
     account_tail(tail, ledger, profile)
+    posts, comments = identity.disambiguate(posts, comments)
     return ParseResult(
         text=text, page_kind=kind, site=site, profile=profile.name, posts=posts, comments=comments,
         rejects=sorted(ledger.rejects, key=lambda r: r.start_offset),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
 from dataclasses import dataclass
 
@@ -9,6 +10,7 @@ import duckdb
 
 from blogetl.warehouse._sql import column_list, transaction
 from blogetl.warehouse.arrow import STAGED_TABLES, DumpTables
+from blogetl.warehouse.resolve import record_redirects, resolve_batch
 from blogetl.warehouse.schema import COMMENTS, POSTS, Table
 
 # Which sighting wins: the dump loaded by the latest run, ties broken by path.
@@ -18,19 +20,31 @@ _SIGHTINGS = """
         FROM post_sightings ps JOIN dumps d USING (dump_id)
         WHERE ps.post_id IN (SELECT post_id FROM _affected)
     )"""
-# Text from the latest complete sighting; these from the latest listing page that shows them.
-_TEXT_FIELDS = ("title", "body", "truncated")
+# Text and flags from the latest complete sighting (not cut short, not an excerpt); the date
+# from the best sighting showing one; these from the latest listing page that shows them.
+_TEXT_FIELDS = ("title", "body", "truncated", "title_key", "title_derived", "is_excerpt")
+_DATE_FIELDS = ("published_at", "published_text", "published_start_offset", "published_end_offset", "published_dump_id")
 _LISTING_FIELDS = ("byline_author", "byline_date", "comment_count_declared", "reactions")
+_BEST = "(NOT truncated AND NOT coalesce(is_excerpt, false), recency)"
+
+
+def _struct(fields: tuple[str, ...], source: dict[str, str] | None = None) -> str:
+    """A struct literal of columns, some taken from other expressions."""
+    return "{" + ", ".join(f"'{f}': {(source or {}).get(f, f)}" for f in fields) + "}"
+
 
 MERGED_POSTS = f"""
     WITH {_SIGHTINGS}, merged AS (
         SELECT post_id,
                arg_max(site, recency) FILTER (WHERE site IS NOT NULL) AS site,
-               arg_max({{{", ".join(f"'{f}': {f}" for f in _TEXT_FIELDS)}}}, (NOT truncated, recency)) AS txt,
+               arg_max({_struct(_TEXT_FIELDS)}, {_BEST}) AS txt,
+               arg_max({_struct(_DATE_FIELDS, {"published_dump_id": "dump_id"})}, {_BEST})
+                   FILTER (WHERE published_at IS NOT NULL OR published_text IS NOT NULL) AS pub,
                {", ".join(f"arg_max({f}, (page_kind = 'listing', recency)) FILTER (WHERE {f} IS NOT NULL) AS {f}" for f in _LISTING_FIELDS)}
         FROM s GROUP BY post_id
     )
-    SELECT {", ".join(f"txt.{c} AS {c}" if c in _TEXT_FIELDS else c for c in POSTS.names)} FROM merged"""
+    SELECT {", ".join(f"txt.{c} AS {c}" if c in _TEXT_FIELDS else f"pub.{c} AS {c}" if c in _DATE_FIELDS else c
+                      for c in POSTS.names)} FROM merged"""
 
 # The thread comes from the latest complete sighting on a single page (or any page that showed comments).
 MERGED_COMMENTS = f"""
@@ -102,26 +116,29 @@ def sync(con: duckdb.DuckDBPyConnection, table: Table, merged_sql: str, scope_sq
     con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM _changed")
 
 
-def _apply(con: duckdb.DuckDBPyConnection, run_id: int) -> BatchResult:
-    """The statements of one batch, inside the caller's transaction."""
+def _apply(con: duckdb.DuckDBPyConnection, batch: DumpTables, run_id: int) -> BatchResult:
+    """The statements of one batch, inside the caller's transaction (the batch's dumps table registered)."""
     states = _classify(con)
     counts: Counter[str] = Counter()
     if any(state != "unchanged" for state in states.values()):
+        batch, redirects = resolve_batch(con, batch)
+        for table, data in zip(STAGED_TABLES[1:], batch.tables()[1:], strict=True):
+            con.register(f"_in_{table.name}", data)
         _replace_contributions(con, run_id, counts)
         sync(con, POSTS, MERGED_POSTS, "SELECT post_id FROM _affected")
         sync(con, COMMENTS, MERGED_COMMENTS, "SELECT comment_id FROM comments WHERE post_id IN (SELECT post_id FROM _affected)")
+        record_redirects(con, redirects, run_id)
     return BatchResult(states, counts)
 
 
 def load_batch(con: duckdb.DuckDBPyConnection, batch: DumpTables, run_id: int) -> BatchResult:
     """Load a batch of parsed dumps in one transaction, from registered Arrow tables."""
-    names = [f"_in_{t.name}" for t in STAGED_TABLES]
-    for name, table in zip(names, batch.tables(), strict=True):
-        con.register(name, table)
+    con.register("_in_dumps", batch.dumps)
     try:
         with transaction(con):
-            result = _apply(con, run_id)
+            result = _apply(con, batch, run_id)
     finally:
-        for name in names:
-            con.unregister(name)
+        for table in STAGED_TABLES:
+            with contextlib.suppress(duckdb.Error):
+                con.unregister(f"_in_{table.name}")
     return result

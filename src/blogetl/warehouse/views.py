@@ -31,7 +31,7 @@ V_POSTS = View(
     ), captured AS (
         SELECT post_id, count(*) AS n FROM comments GROUP BY post_id
     )
-    SELECT p.post_id, p.site, p.title, p.byline_author, p.byline_date,
+    SELECT p.post_id, p.site, p.title, p.published_at, p.byline_author, p.byline_date,
            p.comment_count_declared AS comments_declared,
            coalesce(c.n, 0) AS comments_captured,
            p.reactions, p.truncated,
@@ -44,6 +44,7 @@ V_POSTS = View(
         "post_id": "the post (posts.post_id)",
         "site": "site the post was published on",
         "title": "the post's title",
+        "published_at": "publication date (and time when shown) the page states; null when no page of the post shows one. Count by this, not by first_seen_at",
         "byline_author": "author named in the byline, when the scraper kept it",
         "byline_date": "date in the byline as written, when kept",
         "comments_declared": "comment count the listing page declares; null when no page shows one",
