@@ -20,14 +20,15 @@ from blogetl.dates import find_dates
 from blogetl.lines import Ledger, Line, PostDraft
 from blogetl.models import LineRole
 from blogetl.sites import Profile
-from blogetl.sites.common import READ_MORE_LINE, TEASER_END
+from blogetl.sites.common import COMMON_CHROME, READ_MORE_LINE, TEASER_END
 
 _SENTENCE_END = re.compile(r"(?<!\.\.)[.:;”\"’)»]$|…$")
 _NAME_WORD = re.compile(r"^(?:[A-ZÅÄÖÉÜ][\w'’.-]*|af|von|van|de|der|la|le)$")
 # a quoted headline run into the body: ”Ett citat som rubrik”Brödtexten börjar här
 _RUN_IN_QUOTE = re.compile(r"^[”“\"](?P<title>[^”“\"]{3,150})[”“\"](?=[A-ZÅÄÖ])")
 # a byline naming the author under a headline: "Av Anna Berg", "Text: Anna Berg", "Anna Berg"
-AUTHOR = re.compile(r"^(?:(?:Av|Text|Text och foto|By)\s*:?\s+)?(?P<author>(?:[A-ZÅÄÖÉÜ][\w'’.-]*\s+){1,3}[A-ZÅÄÖÉÜ][\w'’-]*)$")
+AUTHOR = re.compile(r"^(?:(?:[Aa]v|Text|Text och foto|By|by)\s*:?\s+)?(?P<author>(?:[A-ZÅÄÖÉÜ][\w'’.-]*\s+){1,3}[A-ZÅÄÖÉÜ][\w'’-]*)$")
+_BYLINE_AUTHOR = re.compile(r"^(?:[Aa]v|Text|By|by)\s*:?\s+[A-ZÅÄÖÉÜ]\S*(?:\s+[A-ZÅÄÖÉÜ]\S*){1,3}$")
 _FIRST_SENTENCE = re.compile(r"^.{20,}?[.!?](?=\s|$)")
 DERIVED_TITLE_CHARS = 100
 MAX_HEADLINE_WORDS = 25
@@ -47,9 +48,12 @@ def chrome_of(text: str, profile: Profile) -> str | None:
     for regex, note in profile.chrome_regexes:
         if regex.match(text):
             return note
-    if not profile.platform and READ_MORE_LINE.match(text):  # the platform shows whole posts
-        return "read more link"
-    return None
+    if profile.platform:  # the platform's pages hold only its own chrome
+        return None
+    for regex, note in COMMON_CHROME:
+        if regex.match(text):
+            return note
+    return "read more link" if READ_MORE_LINE.match(text) else None
 
 
 def is_meta(text: str, profile: Profile) -> bool:
@@ -83,6 +87,8 @@ def is_candidate(text: str, profile: Profile) -> bool:
         and chrome_of(text, profile) is None
         and not is_meta(text, profile)
         and not is_prose(text)
+        and not is_stamp(text)
+        and not _BYLINE_AUTHOR.match(text)
         and not pt.COMMENT_LABEL_LINE.match(text)
     )
 
@@ -303,10 +309,11 @@ def headline_text(text: str) -> str:
 def _opens_teaser(content: Sequence[Line], i: int, profile: Profile) -> bool:
     """A headline line (or list item) followed (past stamps) by a paragraph of text."""
     text = headline_text(content[i].text)
-    if not is_candidate(text, profile) or is_name(text):
+    if not is_candidate(text, profile) or is_name(text) or len(text.split()) == 1:
         return False
     j = i + 1
-    while j < len(content) and (is_meta(content[j].text, profile) or chrome_of(content[j].text, profile)):
+    while j < len(content) and (is_meta(content[j].text, profile) or chrome_of(content[j].text, profile)
+                                or len(content[j].text.split()) == 1):
         j += 1
     return j < len(content) and content[j].no > content[i].no and (is_prose(content[j].text) or bool(TEASER_END.search(content[j].text)))
 

@@ -61,3 +61,10 @@ NOT_HEADLINE = (
 TEASER_END = rx(r"(?:…|\.\.\.|\[…\]|\[\.\.\.\])\s*(?:»|→)?$|(?:^|\s)(?:läs mer|läs hela (?:inlägget|artikeln|texten)|fortsätt läsa|continue reading|read more)\b.{0,120}$", 2)
 # A line that is only a link to the whole post: part of the teaser's entry, not of its text.
 READ_MORE_LINE = rx(r"^(?:»\s*)?(?:läs mer|läs hela (?:inlägget|artikeln|texten)|fortsätt läsa|continue reading|read more)\b.{0,120}$", 2)
+
+# Chrome every site outside the blog platform prints: post footers, archive headers, share buttons.
+COMMON_CHROME = (
+    (rx(r"^(?:Postat i|Posted in|Publicerat i|Kategori|Kategorier|Categories|Category|Taggar|Tags|Etiketter|Labels|Ämnen)\s*:\s*.{0,200}$", 2), "post footer"),
+    (rx(r"^(?:Arkiv för|Archive for the|Kategoriarkiv|Etikettarkiv|Alla inlägg den|Month|Månad)\s*:?\s.{1,80}$", 2), "archive header"),
+    (rx(r"^(?:Dela|Dela artikeln|Share|Share this|Skriv ut|Print|Tipsa|Facebook|Twitter|LinkedIn|E-post|Mejla|Gilla|Like this)\s*:?$", 2), "share buttons"),
+)
