@@ -1,4 +1,4 @@
-"""Name the relation of a verified pair: duplicate, version, quote or shared.
+"""Name the relation of a verified pair: duplicate, version, quote, excerpt or shared.
 
 The thresholds and the measurements behind them are in ``blogetl.dedup.config``.
 
@@ -11,11 +11,12 @@ The thresholds and the measurements behind them are in ``blogetl.dedup.config``.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Literal
 
 from blogetl.dedup.config import DedupConfig
 
-Relation = Literal["duplicate", "version", "quote", "shared"]
+Relation = Literal["duplicate", "version", "quote", "excerpt", "shared"]
 GROUPING: tuple[str, ...] = ("duplicate", "version")  # relations that join posts into one article
 
 
@@ -40,3 +41,14 @@ def quoter(post_a: str, post_b: str, cov_a: float, cov_b: float) -> str:
     if cov_a != cov_b:
         return post_a if cov_a > cov_b else post_b
     return min(post_a, post_b)
+
+
+def excerpt_of(rel: Relation, post_a: str, post_b: str, cov_a: float, cov_b: float,
+               excerpts: Collection[str], cfg: DedupConfig) -> str | None:
+    """The teaser of the pair when one post is a listing's excerpt made of the other's words."""
+    if rel == "duplicate":
+        return None
+    for teaser, full, cov in ((post_a, post_b, cov_a), (post_b, post_a, cov_b)):
+        if teaser in excerpts and full not in excerpts and cov >= cfg.excerpt_min_cov:
+            return teaser
+    return None

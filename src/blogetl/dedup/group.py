@@ -87,6 +87,9 @@ class _UnionFind:
         return out
 
 
+ATTACHING = ("quote", "excerpt")  # relations that attach a single post to one article
+
+
 def _rank(post_id: str, posts: Mapping[str, PostInfo]) -> tuple[int, str, str]:
     """Sort key for 'fullest first': most words, then first seen, then id."""
     info = posts[post_id]
@@ -111,8 +114,8 @@ def group(posts: Mapping[str, PostInfo], pairs: Iterable[Pair]) -> list[Group]:
         if root in attach:
             continue
         groups[root] = _members(members, touching, posts)
-    for quoter, target in sorted(attach.items()):
-        groups[target].members[quoter] = "quote"
+    for quoter, (target, relation) in sorted(attach.items()):
+        groups[target].members[quoter] = relation
     for g in groups.values():
         g.best = _best_pairs(g, touching)
     return sorted(groups.values(), key=lambda g: g.canonical)
@@ -120,27 +123,31 @@ def group(posts: Mapping[str, PostInfo], pairs: Iterable[Pair]) -> list[Group]:
 
 def _quote_targets(
     sets: Mapping[str, list[str]], joined: _UnionFind, pairs: list[Pair], posts: Mapping[str, PostInfo]
-) -> dict[str, str]:
-    """Single posts that quote others -> root of the article they quote most.
+) -> dict[str, tuple[str, str]]:
+    """Single posts that quote or excerpt others -> (root of the article they take most from, relation).
 
     Toward an article of several posts a quote pair always attaches the single post, whatever
     its direction (a report can be longer than the op-ed it quotes).  Between two single posts
-    only the quoter attaches.  A post that attaches is never a target itself.
+    only the quoter attaches; of an excerpt pair only the teaser.  A post that attaches is never
+    a target itself, so neither a quote nor an excerpt bridges two articles.
     """
     singles = {m[0] for m in sets.values() if len(m) == 1}
     score: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    kind: dict[str, str] = {}
     for p in pairs:
-        if p.relation != "quote" or p.post_a not in posts or p.post_b not in posts:
+        if p.relation not in ATTACHING or p.post_a not in posts or p.post_b not in posts:
             continue
         for s in (p.post_a, p.post_b):
             other = p.other(s)
-            if s in singles and (other not in singles or p.quoter == s):
+            may = p.quoter == s if p.relation == "excerpt" else other not in singles or p.quoter == s
+            if s in singles and may:
                 score[s][joined.find(other)] += p.matched
-    attach: dict[str, str] = {}
+                kind[s] = "excerpt" if p.relation == "excerpt" or kind.get(s) == "excerpt" else "quote"
+    attach: dict[str, tuple[str, str]] = {}
     for q, targets in score.items():
         eligible = {t: v for t, v in targets.items() if t not in score}
         if eligible:
-            attach[q] = min(eligible, key=lambda t: (-eligible[t], t))
+            attach[q] = (min(eligible, key=lambda t: (-eligible[t], t)), kind[q])
     return attach
 
 
@@ -166,8 +173,9 @@ def _best_pairs(g: Group, touching: Mapping[str, list[Pair]]) -> dict[str, Pair]
         if p.post_a not in g.members or p.post_b not in g.members:
             continue
         for end in (p.post_a, p.post_b):
-            wanted = ("quote",) if g.members[end] == "quote" else ("duplicate", "version")
-            if p.relation in wanted and g.members[p.other(end)] != "quote":
+            role = g.members[end]
+            wanted = (role,) if role in ATTACHING else ("duplicate", "version")
+            if p.relation in wanted and g.members[p.other(end)] not in ATTACHING:
                 cur = best.get(end)
                 if cur is None or (p.matched, p.other(end)) > (cur.matched, cur.other(end)):
                     best[end] = p

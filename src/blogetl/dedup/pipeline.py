@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from blogetl.dedup import outlets as ol
 from blogetl.dedup.align import Alignment, Prepared, align_prepared, prepare
-from blogetl.dedup.classify import classify, quoter
+from blogetl.dedup.classify import classify, excerpt_of, quoter
 from blogetl.dedup.config import DEFAULT, DedupConfig
 from blogetl.dedup.fingerprint import fingerprint_bodies
 from blogetl.dedup.group import Assignment, Group, Pair, PostInfo, Previous, assign_ids, group
@@ -341,6 +341,7 @@ def _verify(con: duckdb.DuckDBPyConnection, candidates: list[Candidate], cfg: De
     """Align every candidate; store verified pairs and their passages, drop the rest."""
     s.counts["candidates"] = len(candidates)
     docs, boiler = _docs(con, {c.post_a for c in candidates} | {c.post_b for c in candidates}, cfg.batch_size)
+    excerpts = _excerpts(con)
     prepared: dict[str, Prepared] = {}
 
     def ready(pid: str) -> Prepared:
@@ -359,8 +360,10 @@ def _verify(con: duckdb.DuckDBPyConnection, candidates: list[Candidate], cfg: De
         if not al.passages:
             continue
         rel = classify(al.cov_a, al.cov_b, len(al.passages), cfg)
+        teaser = excerpt_of(rel, c.post_a, c.post_b, al.cov_a, al.cov_b, excerpts, cfg)
+        rel = "excerpt" if teaser else rel
         relations[rel] = relations.get(rel, 0) + 1
-        _pair_row(pairs, c, al, rel)
+        _pair_row(pairs, c, al, rel, teaser)
         _passage_rows(passages, c, al, docs[c.post_a].body)
     _insert(con, "post_pairs", pairs)
     _insert(con, "passage_matches", passages)
@@ -375,9 +378,16 @@ PASSAGE_COLUMNS = ("post_a", "post_b", "passage_no", "a_start", "a_end", "b_star
                    "matched_words", "shared_text")
 
 
-def _pair_row(out: dict[str, list[Any]], c: Candidate, al: Alignment, rel: str) -> None:
-    """Append one post_pairs row."""
-    q = quoter(c.post_a, c.post_b, al.cov_a, al.cov_b) if rel == "quote" else None
+def _excerpts(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Posts that are a listing's teaser (none when the posts table does not say)."""
+    if "is_excerpt" not in _columns(con, "posts"):
+        return set()
+    return {r[0] for r in con.execute("SELECT post_id FROM posts WHERE is_excerpt").fetchall()}
+
+
+def _pair_row(out: dict[str, list[Any]], c: Candidate, al: Alignment, rel: str, teaser: str | None) -> None:
+    """Append one post_pairs row (the quoter of an excerpt pair is the teaser)."""
+    q = quoter(c.post_a, c.post_b, al.cov_a, al.cov_b) if rel == "quote" else teaser
     for key, value in zip(PAIR_COLUMNS, (c.post_a, c.post_b, rel, q, round(al.cov_a, 6), round(al.cov_b, 6),
                                          al.matched, len(al.passages), al.longest, c.shared), strict=True):
         out[key].append(value)
@@ -459,7 +469,7 @@ def _pairs(con: duckdb.DuckDBPyConnection) -> list[Pair]:
     """Stored pairs that can group or attach posts."""
     rows = con.execute("""
         SELECT post_a, post_b, relation, quoter_post_id, coverage_a, coverage_b, matched_words, passages
-        FROM post_pairs WHERE relation IN ('duplicate', 'version', 'quote')
+        FROM post_pairs WHERE relation IN ('duplicate', 'version', 'quote', 'excerpt')
     """).fetchall()
     return [Pair(*r) for r in rows]
 

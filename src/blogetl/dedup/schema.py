@@ -43,7 +43,7 @@ TABLES: tuple[Table, ...] = (
     Table("article_members", "Which article each post belongs to, how (relation), where that copy was published (outlet, with evidence) and how similar it is to the member it matched best.", (
         ("article_id", "VARCHAR NOT NULL", "articles.article_id"),
         ("post_id", "VARCHAR NOT NULL", "posts.post_id; each post appears exactly once"),
-        ("relation", "VARCHAR NOT NULL", "version: a distinct text of the article (a single post is its only version); duplicate: the same text as another member (re-scrape); quote: a report quoting or reproducing parts of it"),
+        ("relation", "VARCHAR NOT NULL", "version: a distinct text of the article (a single post is its only version); duplicate: the same text as another member (re-scrape); quote: a report quoting or reproducing parts of it; excerpt: a listing's teaser of it (posts.is_excerpt)"),
         ("is_canonical", "BOOLEAN NOT NULL", "true for the article's canonical post"),
         ("outlet_id", "VARCHAR", "where this copy was published (first of outlet_ids); null when nothing says"),
         ("outlet_ids", "VARCHAR[] NOT NULL", "all outlets this copy names for itself (a post printed in two papers names both)"),
@@ -64,11 +64,11 @@ TABLES: tuple[Table, ...] = (
         ("run_no", "INTEGER NOT NULL", "dedup run that merged it"),
         ("reason", "VARCHAR NOT NULL", "merged: joined an older article"),
     ), ("old_article_id",)),
-    Table("post_pairs", "Every verified pair of posts that share at least one aligned passage, with the relation it was classified as (an unverified candidate is never stored). Only duplicate and version join articles; quote attaches; shared (a reused paragraph) never groups.", (
+    Table("post_pairs", "Every verified pair of posts that share at least one aligned passage, with the relation it was classified as (an unverified candidate is never stored). Only duplicate and version join articles; quote and excerpt attach a single post; shared (a reused paragraph) never groups.", (
         ("post_a", "VARCHAR NOT NULL", "the smaller post_id"),
         ("post_b", "VARCHAR NOT NULL", "the larger post_id"),
-        ("relation", "VARCHAR NOT NULL", "duplicate, version, quote or shared (thresholds in blogetl.dedup.config)"),
-        ("quoter_post_id", "VARCHAR", "for quote: the post reproducing the other"),
+        ("relation", "VARCHAR NOT NULL", "duplicate, version, quote, excerpt or shared (thresholds in blogetl.dedup.config)"),
+        ("quoter_post_id", "VARCHAR", "for quote: the post reproducing the other; for excerpt: the teaser"),
         ("coverage_a", "DOUBLE NOT NULL", "share of post_a's words (boilerplate excluded) in shared passages"),
         ("coverage_b", "DOUBLE NOT NULL", "share of post_b's words in shared passages"),
         ("matched_words", "INTEGER NOT NULL", "identical words in shared passages"),
