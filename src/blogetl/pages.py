@@ -39,6 +39,8 @@ NOTICE_MAX_CHARS = 800
 TEASER_MAX_CHARS = 600
 TEASER_MAX_LEAD = 300
 _BULLET = re.compile(r"^[•·▪►]\s+")
+_CREDIT = re.compile(r"[-–]\s*(?:Foto|Bild|Photo)\s*:", re.I)
+DATED_HEADLINE_WITHIN = 15  # lines from the top where a dated headline is looked for
 
 
 def chrome_of(text: str, profile: Profile) -> str | None:
@@ -120,22 +122,65 @@ def account_header(lines: Sequence[Line], ledger: Ledger, profile: Profile) -> N
         ledger.mark(line, LineRole.CHROME, note)
 
 
-def is_body(text: str, profile: Profile) -> bool:
-    """A line of the article's text: prose, or a sentence of four words or more."""
+def is_body(content: Sequence[Line], i: int, profile: Profile) -> bool:
+    """Line i is the article's text: prose, or a sentence of four words or more.
+
+    A short sentence standing alone between blank lines ('Ingen respekt för väljarna.') is a
+    headline in some blogs' style, and a line repeated under the article as a photo caption
+    ('… - Foto: Lena Strand') is a caption: neither is text.
+    """
+    text = content[i].text
+    if chrome_of(text, profile) is not None or is_caption(content, i):
+        return False
+    if is_prose(text):
+        return True
     sentence = text.endswith(".") and not text.endswith("..") and not text.rstrip(".").endswith("…")
-    return chrome_of(text, profile) is None and (is_prose(text) or (sentence and len(text.split()) >= 4))
+    headline_style = len(text.split()) < 7 and _alone(content, i) and i + 1 < len(content) and is_prose(content[i + 1].text)
+    return sentence and len(text.split()) >= 4 and not headline_style
+
+
+def _alone(content: Sequence[Line], i: int) -> bool:
+    """Line i is a paragraph of its own: blank lines (or the page's edge) above and below."""
+    before = i == 0 or content[i - 1].no < content[i].no - 1
+    after = i + 1 == len(content) or content[i + 1].no > content[i].no + 1
+    return before and after
+
+
+def is_caption(content: Sequence[Line], i: int) -> bool:
+    """Line i is a photo caption that the page prints again, credited, further down."""
+    text = content[i].text.rstrip(". ")
+    return len(text) > 10 and any(
+        ln.text.startswith(text) and _CREDIT.search(ln.text) for ln in content[i + 1 : i + 12])
 
 
 def headline_index(content: Sequence[Line], profile: Profile) -> int | None:
-    """The headline: the best candidate above the first line of text (names and one-word lines last)."""
-    first_prose = next((i for i, ln in enumerate(content) if is_body(ln.text, profile)), len(content))
-    candidates = [i for i in range(first_prose) if is_candidate(content[i].text, profile) and not is_name(content[i].text)]
+    """The headline: the best candidate above the first line of text (names and one-word lines last).
+
+    When text comes first (a blog's description, a notice), a candidate right under a date line
+    and followed by text is the headline (a Blogspot post under its date header).
+    """
+    first_prose = next((i for i in range(len(content)) if is_body(content, i, profile)), len(content))
+    candidates = [i for i in range(first_prose) if _can_head(content, i, profile)]
     if not candidates:  # a name alone (a blog's, an author's) is never the headline
-        return None
-    def rank(i: int) -> tuple[bool, bool, int]:
-        text = content[i].text
-        return (not is_name(text), len(text.split()) >= 2, i)
+        return _dated_headline(content, profile)
+
+    def rank(i: int) -> tuple[bool, int]:
+        return (len(content[i].text.split()) >= 2, i)
     return max(candidates, key=rank)
+
+
+def _can_head(content: Sequence[Line], i: int, profile: Profile) -> bool:
+    """Line i may be the headline."""
+    text = content[i].text
+    return is_candidate(text, profile) and not is_name(text) and not is_caption(content, i)
+
+
+def _dated_headline(content: Sequence[Line], profile: Profile) -> int | None:
+    """A candidate under a date line and above text, near the top of the page."""
+    for i in range(1, min(len(content) - 1, DATED_HEADLINE_WITHIN)):
+        if is_stamp(content[i - 1].text) and _can_head(content, i, profile) and is_body(content, i + 1, profile):
+            return i
+    return None
 
 
 def skip_notices(content: Sequence[Line], ledger: Ledger, profile: Profile) -> Sequence[Line]:
@@ -175,7 +220,7 @@ def article_draft(content: Sequence[Line], ledger: Ledger, profile: Profile, clo
         return None
     t = headline_index(content, profile)
     if t is None:
-        start = next((i for i, ln in enumerate(content) if is_body(ln.text, profile)), None)
+        start = next((i for i in range(len(content)) if is_body(content, i, profile)), None)
         if start is None:
             return None
         account_header(content[:start], ledger, profile)

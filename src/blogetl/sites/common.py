@@ -66,5 +66,6 @@ READ_MORE_LINE = rx(r"^(?:»\s*)?(?:läs mer|läs hela (?:inlägget|artikeln|tex
 COMMON_CHROME = (
     (rx(r"^(?:Postat i|Posted in|Publicerat i|Kategori|Kategorier|Categories|Category|Taggar|Tags|Etiketter|Labels|Ämnen)\s*:\s*.{0,200}$", 2), "post footer"),
     (rx(r"^(?:Arkiv för|Archive for the|Kategoriarkiv|Etikettarkiv|Alla inlägg den|Month|Månad)\s*:?\s.{1,80}$", 2), "archive header"),
+    (rx(r"^(?:\d+ kommentarer:|\d+ kommentar:|Inga kommentarer:?|Skicka en kommentar|Post a Comment|\d+ comments?:?|No comments:?|Lämna en kommentar|Leave a comment)$", 2), "comment counter"),
     (rx(r"^(?:Dela|Dela artikeln|Share|Share this|Skriv ut|Print|Tipsa|Facebook|Twitter|LinkedIn|E-post|Mejla|Gilla|Like this)\s*:?$", 2), "share buttons"),
 )
