@@ -428,7 +428,7 @@ def parse_lines(text: str, site_hint: str | None) -> ParseResult:
     if not lines:
         ledger.rejects.append(Reject(reason=RejectReason.EMPTY_DUMP, detail=pt.REJECT_REASONS["empty_dump"], text="", start_offset=0, end_offset=len(text)))
         return ParseResult(text=text, page_kind=PageKind.UNKNOWN, rejects=ledger.rejects)
-    profile = sites.pick_profile(text)
+    profile = sites.pick_profile(text, site_hint)
     site = sites.detect_site(text, profile, site_hint)
     content, tail = split_page_end(lines, profile)
     closed = bool(tail)

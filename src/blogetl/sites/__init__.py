@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from blogetl.sites import blogspot, folkbladet_blog, generic, news, vk_blog, wordpress
+from blogetl.sites import aggregator, blogspot, folkbladet_blog, generic, news, vk_blog, wordpress
 from blogetl.sites.base import EntryRule, Profile, Site
 
 # Most specific first: the first profile with a sign on the page reads it.
@@ -23,6 +23,7 @@ PROFILES: tuple[Profile, ...] = (
     vk_blog.PROFILE,
     blogspot.PROFILE,
     wordpress.PROFILE,
+    aggregator.PROFILE,
     news.LISTING,
     news.ARTICLE,
     generic.PROFILE,
@@ -36,8 +37,11 @@ _COPYRIGHT_DOMAIN = re.compile(r"^(?:©|Copyright|\(c\))[^\n]{0,40}?\b((?:[a-z0-
 __all__ = ["PROFILES", "SITES", "EntryRule", "Profile", "Site", "detect_site", "pick_profile"]
 
 
-def pick_profile(text: str) -> Profile:
-    """The profile of the first family whose signs the page shows; generic when none does."""
+def pick_profile(text: str, site_hint: str | None = None) -> Profile:
+    """The profile of the site named by the folder, else of the first family whose signs the page shows."""
+    known = next((s for s in SITES if s.site == site_hint and s.profile), None)
+    if known is not None and known.profile in BY_NAME:
+        return BY_NAME[known.profile]
     for profile in PROFILES:
         if any(sign.search(text) for sign in profile.signs):
             return profile

@@ -29,7 +29,7 @@ NOTICES = (
 ARTICLE = Profile(
     name="news_article",
     description="A news site's article page: masthead and menus, headline, stamps and captions, body",
-    signs=(rx(r"^(?:Publicerad|Uppdaterad|Published)\b", 2 | 8), rx(r"^Detta är en ledare\b", 8), rx(r"^(?:Källa|Source)\s*:", 2 | 8)),
+    signs=(rx(r"^(?:Publicerad|Uppdaterad|Published)\b", 2 | 8), rx(r"^Detta är en ledare\b", 8)),
     chrome_regexes=CHROME_REGEXES,
     not_headline=NOT_HEADLINE,
     notices=NOTICES,
@@ -53,7 +53,7 @@ def _named(*names: str) -> tuple[re.Pattern[str], ...]:
 
 # Each known news site: the domain, the outlet and the text that names it on its own pages.
 SITES = (
-    Site("vk.se", "vk", _named(r"^(?:Källa|Source)\s*:\s*(?:www\.)?vk\.se\b", r"https?://(?:www\.)?vk\.se/", r"^©.{0,40}(?:Västerbottens[- ]Kuriren|\bVK\b)", r"^Västerbottens-Kuriren$")),
+    Site("vk.se", "vk", _named(r"^(?:Källa|Source)\s*:\s*(?:www\.)?vk\.se\b", r"https?://(?:www\.)?vk\.se/", r"^©.{0,40}(?:Västerbottens[- ]Kuriren|\bVK\b)", r"^Västerbottens-Kuriren(?:$|\s+[-–]\s+den\s)", r"Publicerad av VK\b")),
     Site("folkbladet.se", "folkbladet", _named(r"^Detta är en ledare\. Folkbladets ledarsida", r"https?://(?:www\.)?folkbladet\.(?:se|nu)/", r"^(?:Källa|Source)\s*:\s*(?:www\.)?folkbladet\.(?:se|nu)\b", r"^©.{0,40}Folkbladet", r"^Folkbladet$")),
     Site("offentligaaffarer.se", "offentliga-affarer", (rx(r"\bOFFENTLIGA AFFÄRER\b"), rx(r"offentligaaffarer\.se", 2))),
     Site("nyheterivasterbotten.se", "nyheter-i-vasterbotten", _named(r"nyheterivasterbotten\.se", r"^Nyheter i Västerbotten$")),
