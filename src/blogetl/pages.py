@@ -135,8 +135,14 @@ def is_body(content: Sequence[Line], i: int, profile: Profile) -> bool:
     if is_prose(text):
         return True
     sentence = text.endswith(".") and not text.endswith("..") and not text.rstrip(".").endswith("…")
-    headline_style = len(text.split()) < 7 and _alone(content, i) and i + 1 < len(content) and is_prose(content[i + 1].text)
-    return sentence and len(text.split()) >= 4 and not headline_style
+    return sentence and len(text.split()) >= 4 and not full_stop_headline(content, i)
+
+
+def full_stop_headline(content: Sequence[Line], i: int) -> bool:
+    """Line i is a short sentence standing alone above prose: a headline in a full-stop style."""
+    text = content[i].text
+    return (text.endswith(".") and not text.endswith("..") and len(text.split()) < 7 and _alone(content, i)
+            and i + 1 < len(content) and is_prose(content[i + 1].text))
 
 
 def _alone(content: Sequence[Line], i: int) -> bool:
@@ -389,3 +395,19 @@ def bare_teasers(content: Sequence[Line], ledger: Ledger, profile: Profile, clos
         draft.derived_title = derive_title(content[i].text)
         drafts.append(draft)
     return drafts
+
+
+def full_stop_drafts(content: Sequence[Line], ledger: Ledger, profile: Profile, closed: bool) -> list[PostDraft] | None:
+    """Whole posts under headlines that all end with a full stop ('Rädda bybutikerna.'), no bylines.
+
+    A blog that writes its headlines so is read by that style: crossheadings of an article
+    hardly ever end with a full stop, so two or more such lines above prose are posts.
+    """
+    heads = [i for i in range(len(content)) if full_stop_headline(content, i)]
+    first = headline_index(content, profile)
+    if len(heads) < 2 or first is None or first not in heads:
+        return None
+    account_header(content[:first], ledger, profile)
+    heads = [h for h in heads if h >= first]
+    return [PostDraft(content[h], list(content[h + 1 : heads[k + 1] if k + 1 < len(heads) else len(content)]), k + 1,
+                      closed=closed or k + 1 < len(heads)) for k, h in enumerate(heads)]

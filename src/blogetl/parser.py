@@ -235,7 +235,7 @@ def build_post(draft: PostDraft, kind: PageKind, site: str | None, ledger: Ledge
         title=title,
         title_derived=draft.title_line is None and bool(title),
         body=join_paragraphs(body_lines),
-        byline_author=(found.get("author") or "").strip() or draft.author,
+        byline_author=(found.get("author") or "").strip() or draft.author or (_footer(draft, profile) or {}).get("author"),
         byline_date=(found.get("date") or "").strip() or None,
         comment_count_declared=declared,
         reactions=int(found["reactions"]) if found.get("reactions") else None,
@@ -246,19 +246,36 @@ def build_post(draft: PostDraft, kind: PageKind, site: str | None, ledger: Ledge
         end_offset=end,
         truncated=not closed,
         is_excerpt=draft.is_excerpt,
-        **published(draft),
+        **published(draft, profile),
     )
     return post, comments
 
 
-def published(draft: PostDraft) -> dict[str, Any]:
-    """The post's publication date, from its byline or the stamps around its headline (never its text)."""
+def published(draft: PostDraft, profile: Profile) -> dict[str, Any]:
+    """The post's publication date, from its byline or the stamps around its headline (never its
+    text); a post footer ('Upplagd av Per kl. 10:15') adds the time to a date header's day."""
     stamps = [ln for ln in draft.region[:8] if pages.is_stamp(ln.text)]
     for line in [*draft.date_lines, *stamps, *draft.above_lines]:
         for found in find_dates(line.raw):
-            return {"published_at": found.value, "published_text": found.text,
+            when = found.value
+            footer = _footer(draft, profile)
+            if footer is not None and when.hour == when.minute == 0:
+                hour = int(footer["hour"]) % 12 + (12 if footer.get("ampm") == "PM" else 0) if footer.get("ampm") else int(footer["hour"])
+                when = when.replace(hour=hour, minute=int(footer["minute"]))
+            return {"published_at": when, "published_text": found.text,
                     "published_start_offset": line.start + found.start, "published_end_offset": line.start + found.end}
     return {}
+
+
+def _footer(draft: PostDraft, profile: Profile) -> dict[str, str] | None:
+    """The groups of the profile's post footer in the post's lines, if it has one."""
+    if profile.post_footer is None:
+        return None
+    for line in draft.region:
+        m = profile.post_footer.match(line.text)
+        if m:
+            return {k: v for k, v in m.groupdict().items() if v}
+    return None
 
 
 def _byline(profile: Profile) -> re.Pattern[str]:
@@ -468,9 +485,9 @@ def page_drafts(lines: Sequence[Line], content: Sequence[Line], ledger: Ledger, 
     entries = pages.entry_drafts(content, ledger, profile, closed)
     if entries:
         return PageKind.LISTING, entries
-    teasers = pages.teaser_drafts(content, ledger, profile, closed)
-    if teasers is not None:
-        return PageKind.LISTING, teasers
+    listing = pages.teaser_drafts(content, ledger, profile, closed) or pages.full_stop_drafts(content, ledger, profile, closed)
+    if listing:
+        return PageKind.LISTING, listing
     draft = pages.article_draft(content, ledger, profile, closed)
     return PageKind.ARTICLE, [draft] if draft is not None and has_prose(draft.region) else []
 

@@ -11,7 +11,7 @@ DATE_HEADER = rx(
     r"^(?P<date>(?:(?:mån|tis|ons|tors|fre|lör|sön)dag|[Mm]onday|[Tt]uesday|[Ww]ednesday|[Tt]hursday|[Ff]riday|[Ss]aturday|[Ss]unday),?\s+"
     r"(?:[0-3]?\d\s+[a-zåäö]{3,9}\s+(?:19|20)\d\d|[^\W\d_]{3,9}\s+[0-3]?\d,\s+(?:19|20)\d\d))$",
 )
-FOOTER = rx(r"^(?:Upplagd av|Postat av|Publicerat av|Posted by)\s+(?P<author>.{1,60}?)\s+(?:kl\.?|at)\s+(?P<time>[012]?\d[:.][0-5]\d(?:\s*[AP]M)?).*$", 2)
+FOOTER = rx(r"^(?:Upplagd av|Postat av|Publicerat av|Posted by)\s+(?P<author>.{1,60}?)\s+(?:kl\.?|at)\s+(?P<hour>[012]?\d)[:.](?P<minute>[0-5]\d)(?:\s*(?P<ampm>[AP]M))?.*$", 2)
 
 PROFILE = Profile(
     name="blogspot",
@@ -25,4 +25,5 @@ PROFILE = Profile(
         (rx(r"^(?:Äldre inlägg|Nyare inlägg|Startsida|Older Posts|Newer Posts|Home|Prenumerera på:.*|Subscribe to:.*)$", 2), "pagination"),
     ),
     not_headline=NOT_HEADLINE,
+    post_footer=FOOTER,
 )
