@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fixtures.dumps import FIXTURES, GOLDEN, SAMPLES, fixture_dumps, golden_path
+from fixtures.dumps import FIXTURES, GOLDEN, SAMPLES, fixture_dumps, golden_path, site_hint
 
 from blogetl.models import ParseResult
 from blogetl.parser import parse_bytes
@@ -37,10 +37,15 @@ def name(dump: Path) -> str:
 
 
 def snapshot(dump: Path) -> dict[str, Any]:
-    """Everything the parse of one fixture dump says, as JSON-ready data (the decoded text and line ledger aside)."""
-    result: ParseResult = parse_bytes(dump.read_bytes(), filename=dump.name)
+    """Everything the parse of one fixture dump says, as JSON-ready data (the decoded text and line ledger aside).
+
+    A page whose label gives a site_hint (a raw/<site>/ folder) is parsed with it, and the golden file says so.
+    """
+    hint = site_hint(dump)
+    result: ParseResult = parse_bytes(dump.read_bytes(), filename=dump.name, site_hint=hint)
     return {
         "dump": name(dump),
+        **({"site_hint": hint} if hint else {}),
         "page_kind": result.page_kind.value,
         "site": result.site,
         "profile": result.profile,
