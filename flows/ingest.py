@@ -89,7 +89,7 @@ def load_and_publish(wh: Warehouse, tables: Sequence[DumpTables], dedup: bool) -
         from blogetl.dedup import run as deduplicate
 
         stages.append(deduplicate)
-    wh.load_arrow(tables)
+    wh.load_arrow(sorted(tables, key=lambda t: t.paths))  # path order, as a run without the flow: ids do not depend on which parse finished first
     return wh.finish(after_load=stages)
 
 

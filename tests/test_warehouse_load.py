@@ -9,6 +9,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from blogetl.identity import sketch
+from blogetl.ids import stable_id
 from blogetl.io import DumpFile
 from blogetl.models import Comment, PageKind, ParseResult, Post
 from blogetl.warehouse import (
@@ -226,7 +228,7 @@ def test_counts_come_from_the_listing_and_the_thread_from_the_single_page(tmp_pa
     db = tmp_path / "blog.duckdb"
     with Warehouse.open(db) as wh:
         wh.load([
-            _parsed("a_listing.txt", _post(PageKind.LISTING, comment_count_declared=6, reactions=10, body="Utdrag.")),
+            _parsed("a_listing.txt", _post(PageKind.LISTING, comment_count_declared=6, reactions=10, body="Hela", is_excerpt=True)),
             _parsed("b_single.txt", _post(PageKind.SINGLE, comment_count_declared=7, body="Hela texten."),
                     comments=(_comment(1), _comment(2))),
         ])
@@ -251,9 +253,13 @@ def test_a_later_single_page_replaces_the_thread(tmp_path: Path) -> None:
 
 
 def test_a_batch_keeps_one_row_per_key(tmp_path: Path) -> None:
-    dump, result = _parsed("twice.txt", _post(PageKind.LISTING, position=1), _post(PageKind.LISTING, position=2, body="Andra."))
+    """A page repeating a post keeps one sighting and counts the copies; another text under the title is another post."""
+    dump, result = _parsed("twice.txt", _post(PageKind.LISTING, position=1), _post(PageKind.LISTING, position=2, body="Andra."),
+                           _post(PageKind.LISTING, position=3))
     tables = to_arrow(dump, result)
-    assert tables.post_sightings.column("position").to_pylist() == [1]
+    got = tables.post_sightings.select(["post_id", "position", "copies", "body"]).to_pylist()
+    assert got == [{"post_id": "p1", "position": 1, "copies": 2, "body": "Text."},
+                   {"post_id": stable_id("p1", sketch("Andra.").text_hash), "position": 2, "copies": 1, "body": "Andra."}]
     newer = to_arrow(*_parsed("twice.txt", _post(PageKind.LISTING, body="Ny version.")))
     batch = DumpTables.concat([tables, newer])
     assert batch.paths == ["twice.txt"] and batch.post_sightings.column("body").to_pylist() == ["Ny version."]
