@@ -28,7 +28,10 @@ _NAME_WORD = re.compile(r"^(?:[A-ZÅÄÖÉÜ][\w'’.-]*|af|von|van|de|der|la|le
 _RUN_IN_QUOTE = re.compile(r"^[”“\"](?P<title>[^”“\"]{3,150})[”“\"](?=[A-ZÅÄÖ])")
 # a byline naming the author under a headline: "Av Anna Berg", "Text: Anna Berg", "Anna Berg"
 AUTHOR = re.compile(r"^(?:(?:[Aa]v|Text|Text och foto|By|by)\s*:?\s+)?(?P<author>(?:[A-ZÅÄÖÉÜ][\w'’.-]*\s+){1,3}[A-ZÅÄÖÉÜ][\w'’-]*)$")
-_BYLINE_AUTHOR = re.compile(r"^(?:[Aa]v|Text|By|by)\s*:?\s+[A-ZÅÄÖÉÜ]\S*(?:\s+[A-ZÅÄÖÉÜ]\S*){1,3}$")
+_NAME = r"[A-ZÅÄÖÉÜ][\w'’.-]*(?:\s+[A-ZÅÄÖÉÜ][\w'’-]*){1,3}"
+_BYLINE_AUTHOR = re.compile(rf"^(?:[Aa]v|Text|By|by)\s*:?\s+(?P<author>{_NAME}(?:\s+(?:och|and|&)\s+{_NAME})?)$")
+# a news site's masthead "today" (capitalised weekday): not a post's date
+_MASTHEAD_DATE = re.compile(r"^(?:Mån|Tis|Ons|Tors|Fre|Lör|Sön)dag\s")
 _FIRST_SENTENCE = re.compile(r"^.{20,}?[.!?](?=\s|$)")
 DERIVED_TITLE_CHARS = 100
 MAX_HEADLINE_WORDS = 25
@@ -241,9 +244,15 @@ def article_draft(content: Sequence[Line], ledger: Ledger, profile: Profile, clo
         m = AUTHOR.match(line.text)
         author = author or (m.group("author") if m else None)
         ledger.mark(line, LineRole.CHROME, chrome_of(line.text, profile) or ("byline" if m else "post header"))
-    above = list(content[max(0, t - 2) : t])
-    return PostDraft(content[t], list(content[t + 1 + len(below) :]), 1, closed=closed,
-                     date_lines=below, above_lines=above, author=author)
+    above = [ln for ln in content[max(0, t - 2) : t] if not _MASTHEAD_DATE.match(ln.text)]
+    region = list(content[t + 1 + len(below) :])
+    if author is None:  # "Av Karin Ström" under the lead, above the text
+        at = next((k for k, ln in enumerate(region[:6]) if _BYLINE_AUTHOR.match(ln.text)), None)
+        if at is not None:
+            byline = region.pop(at)
+            ledger.mark(byline, LineRole.CHROME, "byline")
+            author = _BYLINE_AUTHOR.match(byline.text).group("author")  # type: ignore[union-attr]
+    return PostDraft(content[t], region, 1, closed=closed, date_lines=below, above_lines=above, author=author)
 
 
 def post_header(content: Sequence[Line], i: int, profile: Profile) -> list[Line]:

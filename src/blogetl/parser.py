@@ -475,9 +475,10 @@ def platform_drafts(lines: Sequence[Line], content: Sequence[Line], ledger: Ledg
     kind = detect_kind(lines, profile)
     if kind == PageKind.LISTING and any(_byline(profile).match(ln.text) for ln in content):
         return kind, listing_drafts(content, ledger, closed, profile)
+    if kind == PageKind.ARTICLE:  # the platform named by the folder, but a page with neither bylines nor thread
+        return page_drafts(lines, content, ledger, closed, profile)
     draft = single_draft(content, ledger, closed, profile)
-    ok = draft is not None and (kind != PageKind.ARTICLE or has_prose(draft.region))
-    return kind, [draft] if draft is not None and ok else []
+    return kind, [draft] if draft is not None else []
 
 
 def page_drafts(lines: Sequence[Line], content: Sequence[Line], ledger: Ledger, closed: bool, profile: Profile) -> Drafts:

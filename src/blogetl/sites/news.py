@@ -54,13 +54,17 @@ def _named(*names: str) -> tuple[re.Pattern[str], ...]:
 # Each known news site: the domain, the outlet and the text that names it on its own pages.
 SITES = (
     Site("vk.se", "vk", _named(r"^(?:Källa|Source)\s*:\s*(?:www\.)?vk\.se\b", r"https?://(?:www\.)?vk\.se/", r"^©.{0,40}(?:Västerbottens[- ]Kuriren|\bVK\b)", r"^Västerbottens-Kuriren(?:$|\s+[-–]\s+den\s)", r"Publicerad av VK\b")),
-    Site("folkbladet.se", "folkbladet", _named(r"^Detta är en ledare\. Folkbladets ledarsida", r"https?://(?:www\.)?folkbladet\.(?:se|nu)/", r"^(?:Källa|Source)\s*:\s*(?:www\.)?folkbladet\.(?:se|nu)\b", r"^©.{0,40}Folkbladet", r"^Folkbladet$")),
+    # Västerbottens Folkblad (Umeå) and Folkbladet (Norrköping, closed 2024) are two papers
+    Site("folkbladet.nu", "folkbladet", _named(r"https?://(?:www\.)?folkbladet\.nu/", r"^(?:Källa|Source)\s*:\s*(?:www\.)?folkbladet\.nu\b", r"^©.{0,40}(?:Folkbladet Västerbotten|Västerbottens Folkblad)", r"^Västerbottens Folkblad$")),
+    Site("folkbladet.se", "folkbladet-norrkoping", _named(r"^Detta är en ledare\. Folkbladets ledarsida", r"https?://(?:www\.)?folkbladet\.se/", r"^(?:Källa|Source)\s*:\s*(?:www\.)?folkbladet\.se\b", r"^Tack för att ni varit en del av Folkbladets historia\.$", r"^Den 31 december 2024 är sista dagen som Folkbladet ges ut\b")),
     Site("offentligaaffarer.se", "offentliga-affarer", (rx(r"\bOFFENTLIGA AFFÄRER\b"), rx(r"offentligaaffarer\.se", 2))),
     Site("nyheterivasterbotten.se", "nyheter-i-vasterbotten", _named(r"nyheterivasterbotten\.se", r"^Nyheter i Västerbotten$")),
     Site("vasterbottningen.se", "vasterbottningen", _named(r"vasterbottningen\.se", r"^Västerbottningen$")),
-    Site("norran.se", "norran", _named(r"norran\.se", r"^Norran$", r"^©.{0,40}Norran")),
+    Site("norran.se", "norran", _named(r"norran\.se", r"^Norran$", r"^©.{0,40}Norran", r"^Detta är en (?:ledare|ledarkrönika|krönika)\. Norran\b")),
     Site("pt.se", "pt", _named(r"\bpt\.se\b", r"^Piteå-Tidningen$", r"^©.{0,40}Piteå-Tidningen")),
     Site("veckansnyheter.se", "veckans-nyheter", _named(r"veckansnyheter\.se", r"^Veckans Nyheter$")),
     Site("umesosse.se", "umesosse", _named(r"umesosse\.se", r"^Umesossen$")),
-    Site("upphandling24.se", "upphandling24", _named(r"upphandling24\.se", r"^Upphandling24$")),
+    Site("upphandling24.se", "upphandling24", _named(r"upphandling24\.se", r"^Upphandling24(?:$|\s+[–-]\s)")),
+    Site("svt.se", "svt", _named(r"^SVT:s nyheter ska stå för saklighet", r"\bsvt\.se/")),
+    Site("inkopsradet.se", "inkopsradet", _named(r"^Inköpsrådet$", r"inkopsradet\.se")),
 )
