@@ -43,7 +43,9 @@ def pick_profile(text: str, site_hint: str | None = None) -> Profile:
     if known is not None and known.profile in BY_NAME:
         return BY_NAME[known.profile]
     for profile in PROFILES:
-        if any(sign.search(text) for sign in profile.signs):
+        if profile.min_signs == 1 and any(sign.search(text) for sign in profile.signs):
+            return profile
+        if profile.min_signs > 1 and sum(len(sign.findall(text)) for sign in profile.signs) >= profile.min_signs:
             return profile
     return generic.PROFILE
 

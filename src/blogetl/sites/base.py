@@ -30,6 +30,7 @@ class Profile:
     description: str
     # the profile applies when one of these matches the page (re.M over the whole text)
     signs: tuple[re.Pattern[str], ...] = ()
+    min_signs: int = 1  # how many sign matches the page needs (a section page shows several stamps)
     # the VK blog platform's reading (bylines, comment threads) instead of the article reading
     platform: bool = False
     entry: EntryRule | None = None

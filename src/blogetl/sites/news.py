@@ -39,6 +39,7 @@ LISTING = Profile(
     name="news_listing",
     description="A news site's section page: headline, stamp ('2020-11-05 09:12'), section, teaser ending '…'",
     signs=(rx(STAMP.pattern, 8),),
+    min_signs=2,
     entry=EntryRule(STAMP, "above"),
     chrome_regexes=CHROME_REGEXES,
     not_headline=NOT_HEADLINE,

@@ -28,7 +28,15 @@ CHROME_REGEXES = (
 PROFILE = Profile(
     name="wordpress",
     description="WordPress blogs: blog-name header and menu, a date byline ('12 mars, 2017 Lämna en kommentar') under each headline",
-    signs=(rx(BYLINE.pattern, 2 | 8), rx(r"^(?:Archive for the|Arkiv för)\s", 8), rx(r"WordPress", 0)),
+    signs=(
+        rx(BYLINE.pattern, 2 | 8),
+        rx(r"^(?:Archive for the|Arkiv för)\s", 8),
+        rx(r"WordPress"),
+        # WordPress's own strings: its comment form, archive headers, the excerpt's "[…]"
+        rx(r"^(?:Din e-postadress kommer inte publiceras|Your email address will not be published)", 8),
+        rx(r"^(?:Kategoriarkiv|Etikettarkiv|Etikett|Månad|Month|Category|Tag):\s", 8),
+        rx(r"\s\[…\]$|^Senaste inlägg$", 8),
+    ),
     entry=EntryRule(BYLINE, "above"),
     chrome_regexes=CHROME_REGEXES,
     not_headline=NOT_HEADLINE,
