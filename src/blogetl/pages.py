@@ -20,7 +20,7 @@ from blogetl.dates import find_dates
 from blogetl.lines import Ledger, Line, PostDraft
 from blogetl.models import LineRole
 from blogetl.sites import Profile
-from blogetl.sites.common import COMMON_CHROME, READ_MORE_LINE, TEASER_END
+from blogetl.sites.common import COMMON_CHROME, COMMON_NOTICES, READ_MORE_LINE, TEASER_END
 
 _SENTENCE_END = re.compile(r"(?<!\.\.)[.:;”\"’)»]$|…$")
 _NAME_WORD = re.compile(r"^(?:[A-ZÅÄÖÉÜ][\w'’.-]*|af|von|van|de|der|la|le)$")
@@ -211,7 +211,7 @@ def skip_notices(content: Sequence[Line], ledger: Ledger, profile: Profile) -> S
 
 def _notice_end(content: Sequence[Line], i: int, profile: Profile) -> int | None:
     """The index of a notice box's last line, when one starts at i."""
-    for first, last in profile.notices:
+    for first, last in (*profile.notices, *COMMON_NOTICES):
         if not first.match(content[i].text):
             continue
         for j in range(i + 1, min(len(content), i + 30)):
@@ -349,6 +349,7 @@ def teaser_drafts(content: Sequence[Line], ledger: Ledger, profile: Profile, clo
         end = heads[k + 1] if k + 1 < len(heads) else len(content)
         draft = PostDraft(content[h], list(content[h + 1 : end]), k + 1, closed=closed or k + 1 < len(heads))
         drafts.append(_finish_entry(draft, profile))
+        draft.is_excerpt = True  # a headline and its teaser: the article itself is elsewhere
     return drafts
 
 
@@ -356,7 +357,7 @@ def _teaser_is_short(content: Sequence[Line], i: int, heads: Sequence[int], prof
     """The entry at i holds one short paragraph (a teaser), past its stamps."""
     nxt = [h for h in heads if h > i]
     lines = [ln for ln in content[i + 1 : nxt[0] if nxt else len(content)]
-             if is_prose(ln.text) and chrome_of(ln.text, profile) is None and not is_meta(ln.text, profile)]
+             if _is_teaser_text(ln.text) and chrome_of(ln.text, profile) is None and not is_meta(ln.text, profile)]
     one_block = all(b.no == a.no + 1 for a, b in zip(lines, lines[1:], strict=False))
     return 0 < len(lines) <= 2 and one_block and sum(len(ln.text) for ln in lines) <= TEASER_MAX_CHARS
 
@@ -375,7 +376,12 @@ def _opens_teaser(content: Sequence[Line], i: int, profile: Profile) -> bool:
     while j < len(content) and (is_meta(content[j].text, profile) or chrome_of(content[j].text, profile)
                                 or len(content[j].text.split()) == 1):
         j += 1
-    return j < len(content) and content[j].no > content[i].no and (is_prose(content[j].text) or bool(TEASER_END.search(content[j].text)))
+    return j < len(content) and content[j].no > content[i].no and _is_teaser_text(content[j].text)
+
+
+def _is_teaser_text(text: str) -> bool:
+    """A paragraph of text, or the start of one cut off ('… förra året...')."""
+    return is_prose(text) or (bool(TEASER_END.search(text)) and len(text.split()) >= 6)
 
 
 def _teaser_is_cut(content: Sequence[Line], i: int, heads: Sequence[int], profile: Profile) -> bool:

@@ -69,3 +69,10 @@ COMMON_CHROME = (
     (rx(r"^(?:\d+ kommentarer:|\d+ kommentar:|Inga kommentarer:?|Skicka en kommentar|Post a Comment|\d+ comments?:?|No comments:?|Lämna en kommentar|Leave a comment)$", 2), "comment counter"),
     (rx(r"^(?:Dela|Dela artikeln|Share|Share this|Skriv ut|Print|Tipsa|Facebook|Twitter|LinkedIn|E-post|Mejla|Gilla|Like this)\s*:?$", 2), "share buttons"),
 )
+
+# Notice boxes a site prints above its articles: (first line, last line or None for the end of
+# the paragraph).  Folkbladet's closing notice is five paragraphs; SVT's alerts one.
+COMMON_NOTICES = (
+    (rx(r"^Information till våra läsare$"), rx(r"^Tack för att ni varit en del av Folkbladets historia\.$")),
+    (rx(r"^•?\s*Viktigt meddelande:?$"), None),
+)

@@ -20,19 +20,12 @@ CHROME_REGEXES = (
     (rx(r"^Detta är en (?:ledare|krönika|debattartikel|insändare)\b.{0,300}$", 2), "opinion notice"),
 )
 
-# Notice boxes above the article: Folkbladet's closing notice (five paragraphs), SVT's alerts.
-NOTICES = (
-    (rx(r"^Information till våra läsare$"), rx(r"^Tack för att ni varit en del av Folkbladets historia\.$")),
-    (rx(r"^•?\s*Viktigt meddelande:?$"), None),
-)
-
 ARTICLE = Profile(
     name="news_article",
     description="A news site's article page: masthead and menus, headline, stamps and captions, body",
     signs=(rx(r"^(?:Publicerad|Uppdaterad|Published)\b", 2 | 8), rx(r"^Detta är en ledare\b", 8)),
     chrome_regexes=CHROME_REGEXES,
     not_headline=NOT_HEADLINE,
-    notices=NOTICES,
 )
 
 LISTING = Profile(
@@ -43,7 +36,6 @@ LISTING = Profile(
     entry=EntryRule(STAMP, "above"),
     chrome_regexes=CHROME_REGEXES,
     not_headline=NOT_HEADLINE,
-    notices=NOTICES,
 )
 
 
@@ -64,7 +56,7 @@ SITES = (
     Site("norran.se", "norran", _named(r"norran\.se", r"^Norran$", r"^©.{0,40}Norran", r"^Detta är en (?:ledare|ledarkrönika|krönika)\. Norran\b")),
     Site("pt.se", "pt", _named(r"\bpt\.se\b", r"^Piteå-Tidningen$", r"^©.{0,40}Piteå-Tidningen")),
     Site("veckansnyheter.se", "veckans-nyheter", _named(r"veckansnyheter\.se", r"^Veckans Nyheter$")),
-    Site("umesosse.se", "umesosse", _named(r"umesosse\.se", r"^Umesossen$")),
+    Site("umesosse.se", "umesosse", _named(r"umesosse\.se", r"^Umesossen$", r"^©.{0,20}Socialdemokraterna i Umeå\b")),
     Site("upphandling24.se", "upphandling24", _named(r"upphandling24\.se", r"^Upphandling24(?:$|\s+[–-]\s)")),
     Site("svt.se", "svt", _named(r"^SVT:s nyheter ska stå för saklighet", r"\bsvt\.se/")),
     Site("inkopsradet.se", "inkopsradet", _named(r"^Inköpsrådet$", r"inkopsradet\.se")),
