@@ -11,10 +11,6 @@ import pytest
 
 SAMPLES = Path(__file__).resolve().parent / "fixtures" / "samples"  # the tests' copy of the samples shipped in raw/
 
-# tests/test_site_pages.py checks the parser against the labels of the pages modelled on real pages
-# (issue 9). It fails until the parser work of issue 9 passes it, so it stays out of the default run:
-# BLOGETL_SITE_PAGES=1 puts it back in any run; naming the file on the command line also runs it.
-collect_ignore = [] if os.environ.get("BLOGETL_SITE_PAGES") == "1" else ["test_site_pages.py"]
 
 # Offline and quiet before anything imports Prefect (flows/_env.py does the same for real runs).
 os.environ.setdefault("DO_NOT_TRACK", "1")

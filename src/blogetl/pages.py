@@ -21,6 +21,7 @@ from blogetl.lines import Ledger, Line, PostDraft
 from blogetl.models import LineRole
 from blogetl.sites import Profile
 from blogetl.sites.common import COMMON_CHROME, COMMON_NOTICES, READ_MORE_LINE, TEASER_END
+from blogetl.sites.generic import PROFILE as _PLAIN
 
 _SENTENCE_END = re.compile(r"(?<!\.\.)[.:;”\"’)»]$|…$")
 _NAME_WORD = re.compile(r"^(?:[A-ZÅÄÖÉÜ][\w'’.-]*|af|von|van|de|der|la|le)$")
@@ -43,7 +44,9 @@ TEASER_MAX_CHARS = 600
 TEASER_MAX_LEAD = 300
 _BULLET = re.compile(r"^[•·▪►]\s+")
 _CREDIT = re.compile(r"[-–]\s*(?:Foto|Bild|Photo)\s*:", re.I)
-DATED_HEADLINE_WITHIN = 15  # lines from the top where a dated headline is looked for
+DATED_HEADLINE_WITHIN = 15
+_WORDS = re.compile(r"[^\W\d_]{2,}")
+_INTRODUCERS = {"Pressmeddelande", "Debattartikel", "Insändare", "Replik"}  # lines from the top where a dated headline is looked for
 
 
 def chrome_of(text: str, profile: Profile) -> str | None:
@@ -70,7 +73,8 @@ def is_meta(text: str, profile: Profile) -> bool:
 def is_prose(text: str) -> bool:
     """A paragraph of running text: many words ending a sentence, or simply long."""
     words = len(text.split())
-    return len(text) >= 160 or (words >= 9 and bool(_SENTENCE_END.search(text))) or words > MAX_HEADLINE_WORDS
+    exclaims = words >= 16 and text.endswith(("!", "?"))  # a headline may end so, rarely at this length
+    return len(text) >= 160 or (words >= 9 and bool(_SENTENCE_END.search(text))) or exclaims or words > MAX_HEADLINE_WORDS
 
 
 def is_sentence(text: str) -> bool:
@@ -133,7 +137,7 @@ def is_body(content: Sequence[Line], i: int, profile: Profile) -> bool:
     ('… - Foto: Lena Strand') is a caption: neither is text.
     """
     text = content[i].text
-    if chrome_of(text, profile) is not None or is_caption(content, i):
+    if chrome_of(text, profile) is not None or is_caption(content, i) or full_stop_headline(content, i):
         return False
     if is_prose(text):
         return True
@@ -144,7 +148,7 @@ def is_body(content: Sequence[Line], i: int, profile: Profile) -> bool:
 def full_stop_headline(content: Sequence[Line], i: int) -> bool:
     """Line i is a short sentence standing alone above prose: a headline in a full-stop style."""
     text = content[i].text
-    return (text.endswith(".") and not text.endswith("..") and len(text.split()) < 7 and _alone(content, i)
+    return (text.endswith(".") and not text.endswith("..") and len(text) <= 60 and _alone(content, i)
             and i + 1 < len(content) and is_prose(content[i + 1].text))
 
 
@@ -169,7 +173,11 @@ def headline_index(content: Sequence[Line], profile: Profile) -> int | None:
     and followed by text is the headline (a Blogspot post under its date header).
     """
     first_prose = next((i for i in range(len(content)) if is_body(content, i, profile)), len(content))
-    candidates = [i for i in range(first_prose) if _can_head(content, i, profile)]
+    candidates: list[int] = []
+    for i in range(first_prose):
+        # a headline repeated under itself ('Pressmeddelande', then the headline with a full stop) is one
+        if _can_head(content, i, profile) and not any(_same_words(content[c].text, content[i].text) for c in candidates):
+            candidates.append(i)
     if not candidates:  # a name alone (a blog's, an author's) is never the headline
         return _dated_headline(content, profile)
 
@@ -178,10 +186,16 @@ def headline_index(content: Sequence[Line], profile: Profile) -> int | None:
     return max(candidates, key=rank)
 
 
+def _same_words(a: str, b: str) -> bool:
+    """Two lines say the same words (a headline and its repetition with a full stop)."""
+    return a.rstrip(".!… ").casefold() == b.rstrip(".!… ").casefold()
+
+
 def _can_head(content: Sequence[Line], i: int, profile: Profile) -> bool:
     """Line i may be the headline."""
     text = content[i].text
-    return is_candidate(text, profile) and not is_name(text) and not is_caption(content, i)
+    headline = is_candidate(text, profile) or full_stop_headline(content, i)
+    return headline and not is_name(text) and not is_caption(content, i)
 
 
 def _dated_headline(content: Sequence[Line], profile: Profile) -> int | None:
@@ -423,6 +437,51 @@ def full_stop_drafts(content: Sequence[Line], ledger: Ledger, profile: Profile, 
     if len(heads) < 2 or first is None or first not in heads:
         return None
     account_header(content[:first], ledger, profile)
-    heads = [h for h in heads if h >= first]
+    return _posts_at(content, [h for h in heads if h >= first], closed)
+
+
+def whole_post_drafts(content: Sequence[Line], ledger: Ledger, profile: Profile, closed: bool) -> list[PostDraft] | None:
+    """An archive or blog page of whole posts under bare headlines ('Kategoriarkiv: X', Folkbladet's blogs).
+
+    A headline stands alone above text; one introduced by the line above ('Hela artikeln finns
+    nedan:') is a reproduced article's own headline, inside the post.
+    """
+    archive = any(chrome_of(ln.text, profile) == "archive header" for ln in content[:6])
+    if not (profile.whole_posts or archive):
+        return None
+    heads = [i for i in range(len(content)) if _heads_whole_post(content, i, profile)]
+    if len(heads) < 2:
+        return None
+    account_header(content[: heads[0]], ledger, profile)
+    return _posts_at(content, heads, closed)
+
+
+def _posts_at(content: Sequence[Line], heads: Sequence[int], closed: bool) -> list[PostDraft]:
+    """Whole posts from each headline to the next; the lines just above a headline may date it."""
     return [PostDraft(content[h], list(content[h + 1 : heads[k + 1] if k + 1 < len(heads) else len(content)]), k + 1,
-                      closed=closed or k + 1 < len(heads)) for k, h in enumerate(heads)]
+                      closed=closed or k + 1 < len(heads),
+                      above_lines=[ln for ln in content[max(0, h - 2) : h] if not _MASTHEAD_DATE.match(ln.text)])
+            for k, h in enumerate(heads)]
+
+
+def _heads_whole_post(content: Sequence[Line], i: int, profile: Profile) -> bool:
+    """Line i is a bare headline: alone, above text, not introduced by a colon or another headline."""
+    text = content[i].text
+    if not _can_head(content, i, profile) or len(text.split()) < 2 or i + 1 == len(content) or text.endswith(":"):
+        return False
+    if i > 0 and (content[i - 1].no == content[i].no - 1 or _introduces(content, i)):
+        return False
+    j = i + 1
+    while j < len(content) and (is_meta(content[j].text, profile) or len(content[j].text.split()) == 1
+                                or _same_words(content[j].text, text)):
+        j += 1
+    return j < len(content) and content[j].no > content[i].no + 1 and is_prose(content[j].text)
+
+
+def _introduces(content: Sequence[Line], i: int) -> bool:
+    """The text above line i announces it ('Hela artikeln finns nedan:', 'Pressmeddelande')."""
+    above = [ln.text for ln in content[max(0, i - 2) : i] if ln.text.strip()]
+    if not above:
+        return False
+    stacked = not is_prose(above[-1]) and is_candidate(above[-1], _PLAIN) and len(_WORDS.findall(above[-1])) >= 2
+    return above[-1].endswith(":") or above[-1] in _INTRODUCERS or stacked

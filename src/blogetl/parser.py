@@ -486,7 +486,8 @@ def page_drafts(lines: Sequence[Line], content: Sequence[Line], ledger: Ledger, 
     entries = pages.entry_drafts(content, ledger, profile, closed)
     if entries:
         return PageKind.LISTING, entries
-    listing = pages.teaser_drafts(content, ledger, profile, closed) or pages.full_stop_drafts(content, ledger, profile, closed)
+    listing = (pages.teaser_drafts(content, ledger, profile, closed) or pages.full_stop_drafts(content, ledger, profile, closed)
+               or pages.whole_post_drafts(content, ledger, profile, closed))
     if listing:
         return PageKind.LISTING, listing
     draft = pages.article_draft(content, ledger, profile, closed)

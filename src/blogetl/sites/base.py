@@ -44,6 +44,8 @@ class Profile:
     body_end: tuple[re.Pattern[str], ...] = ()
     # the site when the page names none: the platform's own site
     default_site: str | None = None
+    # the family's listing pages show whole posts under bare headlines (no bylines, no teasers)
+    whole_posts: bool = False
     # a line closing each post that names its author and time ("Upplagd av Per kl. 10:15")
     post_footer: re.Pattern[str] | None = None
     # notice boxes printed above the article: (first line, last line); None ends at the paragraph's end

@@ -15,6 +15,7 @@ PROFILE = replace(
     chrome_lines={**vk_blog.CHROME_LINES, "RSS Nytt från folkbladet.nu": "rss footer"},
     end_chrome=frozenset({"Arkiv", "RSS Nytt från folkbladet.nu"}),
     default_site="blogg.folkbladet.nu",
+    whole_posts=True,  # its saved pages show no bylines: headline, blank line, text, next headline
 )
 
 SITES = (
