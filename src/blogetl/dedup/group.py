@@ -126,10 +126,10 @@ def _quote_targets(
 ) -> dict[str, tuple[str, str]]:
     """Single posts that quote or excerpt others -> (root of the article they take most from, relation).
 
-    Toward an article of several posts a quote pair always attaches the single post, whatever
-    its direction (a report can be longer than the op-ed it quotes).  Between two single posts
-    only the quoter attaches; of an excerpt pair only the teaser.  A post that attaches is never
-    a target itself, so neither a quote nor an excerpt bridges two articles.
+    Only the quoter of a quote pair attaches (the report, ``classify.quoter``: a source op-ed never
+    becomes a quote of the report, even when the report's article has several posts); of an
+    excerpt pair only the teaser.  A post that attaches is never a target itself, so neither a
+    quote nor an excerpt bridges two articles.
     """
     singles = {m[0] for m in sets.values() if len(m) == 1}
     score: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -139,8 +139,7 @@ def _quote_targets(
             continue
         for s in (p.post_a, p.post_b):
             other = p.other(s)
-            may = p.quoter == s if p.relation == "excerpt" else other not in singles or p.quoter == s
-            if s in singles and may:
+            if s in singles and p.quoter == s:
                 score[s][joined.find(other)] += p.matched
                 kind[s] = "excerpt" if p.relation == "excerpt" or kind.get(s) == "excerpt" else "quote"
     attach: dict[str, tuple[str, str]] = {}

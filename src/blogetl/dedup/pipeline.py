@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from blogetl.dedup import outlets as ol
 from blogetl.dedup.align import Alignment, Prepared, align_prepared, prepare
-from blogetl.dedup.classify import classify, excerpt_of, quoter
+from blogetl.dedup.classify import classify, excerpt_of, is_report, quoter
 from blogetl.dedup.config import DEFAULT, DedupConfig
 from blogetl.dedup.fingerprint import fingerprint_bodies
 from blogetl.dedup.group import Assignment, Group, Pair, PostInfo, Previous, assign_ids, group
@@ -343,12 +343,19 @@ def _verify(con: duckdb.DuckDBPyConnection, candidates: list[Candidate], cfg: De
     docs, boiler = _docs(con, {c.post_a for c in candidates} | {c.post_b for c in candidates}, cfg.batch_size)
     excerpts = _excerpts(con)
     prepared: dict[str, Prepared] = {}
+    reports: dict[str, bool] = {}
 
     def ready(pid: str) -> Prepared:
         """The post prepared for alignment (once)."""
         if pid not in prepared:
             prepared[pid] = prepare(docs[pid], cfg.align, _mask(docs[pid], boiler))
         return prepared[pid]
+
+    def report(pid: str) -> bool:
+        """The post quotes someone in reported speech (once)."""
+        if pid not in reports:
+            reports[pid] = is_report(docs[pid].body)
+        return reports[pid]
 
     pairs: dict[str, list[Any]] = {k: [] for k in PAIR_COLUMNS}
     passages: dict[str, list[Any]] = {k: [] for k in PASSAGE_COLUMNS}
@@ -359,11 +366,12 @@ def _verify(con: duckdb.DuckDBPyConnection, candidates: list[Candidate], cfg: De
         al = align_prepared(ready(c.post_a), ready(c.post_b), cfg.align)
         if not al.passages:
             continue
-        rel = classify(al.cov_a, al.cov_b, len(al.passages), cfg)
+        is_rep = (report(c.post_a), report(c.post_b))
+        rel = classify(al.cov_a, al.cov_b, len(al.passages), cfg, report=any(is_rep))
         teaser = excerpt_of(rel, c.post_a, c.post_b, al.cov_a, al.cov_b, excerpts, cfg)
         rel = "excerpt" if teaser else rel
         relations[rel] = relations.get(rel, 0) + 1
-        _pair_row(pairs, c, al, rel, teaser)
+        _pair_row(pairs, c, al, rel, teaser, is_rep)
         _passage_rows(passages, c, al, docs[c.post_a].body)
     _insert(con, "post_pairs", pairs)
     _insert(con, "passage_matches", passages)
@@ -385,9 +393,10 @@ def _excerpts(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {r[0] for r in con.execute("SELECT post_id FROM posts WHERE is_excerpt").fetchall()}
 
 
-def _pair_row(out: dict[str, list[Any]], c: Candidate, al: Alignment, rel: str, teaser: str | None) -> None:
-    """Append one post_pairs row (the quoter of an excerpt pair is the teaser)."""
-    q = quoter(c.post_a, c.post_b, al.cov_a, al.cov_b) if rel == "quote" else teaser
+def _pair_row(out: dict[str, list[Any]], c: Candidate, al: Alignment, rel: str, teaser: str | None,
+              reports: tuple[bool, bool]) -> None:
+    """Append one post_pairs row (the quoter of a quote pair is the report, of an excerpt pair the teaser)."""
+    q = quoter(c.post_a, c.post_b, al.cov_a, al.cov_b, reports) if rel == "quote" else teaser
     for key, value in zip(PAIR_COLUMNS, (c.post_a, c.post_b, rel, q, round(al.cov_a, 6), round(al.cov_b, 6),
                                          al.matched, len(al.passages), al.longest, c.shared), strict=True):
         out[key].append(value)
