@@ -32,6 +32,11 @@ _CONTROL_BYTES = bytes([*range(9), *range(14, 32), 127])  # control bytes no tex
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _MOJIBAKE_HINT = re.compile("[ÃÂ][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]|â€")
+# A teaser cut off with '…' and the next entry's headline glued to it, the line break lost by the
+# scraper ('… och borde…Mediernas eviga valvaka'): the headline gets its own paragraph back.
+# The glued tail is a short capitalised line with no sentence end (a sentence going on after an
+# ellipsis ends with one).
+_GLUED_HEADLINE = re.compile(r"(?<=\w)…(?=[A-ZÅÄÖ][^\s.!?…:;]*(?:[ \t]+[^\s.!?…:;]+){1,12}$)", re.M)
 _MANY_BLANKS = re.compile(r"\n{3,}")
 _TEXT_TYPES = (NavigableString, CData)  # what get_text() shows: not comments, doctypes or declarations
 _LEVEL, _LEVEL_END = "\x02", "\x03"  # list-depth sentinels, control characters no text keeps
@@ -221,7 +226,7 @@ def normalise_text(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = unicodedata.normalize("NFC", text)
     text = text.replace("\u00a0", " ").replace("\u202f", " ").replace("\ufeff", "")
-    return _CONTROL.sub("", text)
+    return _GLUED_HEADLINE.sub("…\n\n", _CONTROL.sub("", text))
 
 
 def decode_dump(data: bytes, *, filename: str = "") -> Decoded:

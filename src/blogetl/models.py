@@ -21,7 +21,10 @@ from pydantic import BaseModel, ConfigDict, Field
 # 1.1.0: thread detection needs a count line followed by a numbered comment; a byline anchors a
 #        single page's title; saved pages render lists with markers and indentation; known
 #        remnant tags only.
-PARSER_VERSION = "1.1.0"
+# 2.0.0: pages read through site profiles (headlines, listings, teasers, dates, sites, authors),
+#        mojibake repaired, VK blog pages are site blogg.vk.se, same-title posts with different
+#        texts get different ids (issue 9).
+PARSER_VERSION = "2.0.0"
 
 
 class PageKind(StrEnum):

@@ -485,3 +485,35 @@ def _introduces(content: Sequence[Line], i: int) -> bool:
         return False
     stacked = not is_prose(above[-1]) and is_candidate(above[-1], _PLAIN) and len(_WORDS.findall(above[-1])) >= 2
     return above[-1].endswith(":") or above[-1] in _INTRODUCERS or stacked
+
+
+def split_at_footers(drafts: list[PostDraft], profile: Profile) -> list[PostDraft]:
+    """Posts that share a date header, each closed by its footer ('Upplagd av … kl. 20:12')."""
+    if profile.post_footer is None:
+        return drafts
+    out: list[PostDraft] = []
+    for draft in drafts:
+        while (cut := _after_footer(draft.region, profile)) is not None:
+            nxt = PostDraft(draft.region[cut], list(draft.region[cut + 1 :]), 0, closed=draft.closed,
+                            date_lines=list(draft.date_lines), above_lines=list(draft.above_lines))
+            draft.region, draft.closed = draft.region[:cut], True
+            out.append(draft)
+            draft = nxt
+        out.append(draft)
+    for k, draft in enumerate(out, start=1):
+        draft.position = k
+    return out
+
+
+def _after_footer(region: Sequence[Line], profile: Profile) -> int | None:
+    """Index of a headline that follows a post footer (past chrome such as comment counters)."""
+    assert profile.post_footer is not None
+    for k, line in enumerate(region):
+        if not profile.post_footer.match(line.text):
+            continue
+        j = k + 1
+        while j < len(region) and chrome_of(region[j].text, profile) is not None:
+            j += 1
+        if j + 1 < len(region) and _can_head(region, j, profile) and is_body(region, j + 1, profile):
+            return j
+    return None

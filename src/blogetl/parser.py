@@ -485,13 +485,14 @@ def page_drafts(lines: Sequence[Line], content: Sequence[Line], ledger: Ledger, 
     """Other sites' pages: entries at anchors, teasers, or one article."""
     entries = pages.entry_drafts(content, ledger, profile, closed)
     if entries:
-        return PageKind.LISTING, entries
+        return PageKind.LISTING, pages.split_at_footers(entries, profile)
     listing = (pages.teaser_drafts(content, ledger, profile, closed) or pages.full_stop_drafts(content, ledger, profile, closed)
                or pages.whole_post_drafts(content, ledger, profile, closed))
     if listing:
         return PageKind.LISTING, listing
     draft = pages.article_draft(content, ledger, profile, closed)
-    return PageKind.ARTICLE, [draft] if draft is not None and has_prose(draft.region) else []
+    drafts = pages.split_at_footers([draft], profile) if draft is not None and has_prose(draft.region) else []
+    return (PageKind.LISTING if len(drafts) > 1 else PageKind.ARTICLE), drafts
 
 
 def parse_text(text: str, *, site_hint: str | None = None) -> ParseResult:
