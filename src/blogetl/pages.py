@@ -20,7 +20,13 @@ from blogetl.dates import find_dates
 from blogetl.lines import Ledger, Line, PostDraft
 from blogetl.models import LineRole
 from blogetl.sites import Profile
-from blogetl.sites.common import COMMON_CHROME, COMMON_NOTICES, READ_MORE_LINE, TEASER_END
+from blogetl.sites.common import (
+    COMMON_CHROME,
+    COMMON_NOTICES,
+    POST_FOOTER,
+    READ_MORE_LINE,
+    TEASER_END,
+)
 from blogetl.sites.generic import PROFILE as _PLAIN
 
 _SENTENCE_END = re.compile(r"(?<!\.\.)[.:;”\"’)»]$|…$")
@@ -386,9 +392,12 @@ def _opens_teaser(content: Sequence[Line], i: int, profile: Profile) -> bool:
     text = headline_text(content[i].text)
     if not is_candidate(text, profile) or is_name(text) or len(text.split()) == 1:
         return False
+    if i > 0 and content[i - 1].text == content[i].text:  # the second of a headline printed twice
+        return False
     j = i + 1
     while j < len(content) and (is_meta(content[j].text, profile) or chrome_of(content[j].text, profile)
-                                or len(content[j].text.split()) == 1):
+                                or len(content[j].text.split()) == 1 or is_stamp(content[j].text)
+                                or content[j].text == content[i].text):
         j += 1
     return j < len(content) and content[j].no > content[i].no and _is_teaser_text(content[j].text)
 
@@ -488,9 +497,8 @@ def _introduces(content: Sequence[Line], i: int) -> bool:
 
 
 def split_at_footers(drafts: list[PostDraft], profile: Profile) -> list[PostDraft]:
-    """Posts that share a date header, each closed by its footer ('Upplagd av … kl. 20:12')."""
-    if profile.post_footer is None:
-        return drafts
+    """Posts that share a date header or a page, each closed by its footer ('Upplagd av … kl. 20:12',
+    'Publicerat i Politik | 5 kommentarer')."""
     out: list[PostDraft] = []
     for draft in drafts:
         while (cut := _after_footer(draft.region, profile)) is not None:
@@ -507,9 +515,8 @@ def split_at_footers(drafts: list[PostDraft], profile: Profile) -> list[PostDraf
 
 def _after_footer(region: Sequence[Line], profile: Profile) -> int | None:
     """Index of a headline that follows a post footer (past chrome such as comment counters)."""
-    assert profile.post_footer is not None
     for k, line in enumerate(region):
-        if not profile.post_footer.match(line.text):
+        if not (profile.post_footer and profile.post_footer.match(line.text)) and not POST_FOOTER.match(line.text):
             continue
         j = k + 1
         while j < len(region) and chrome_of(region[j].text, profile) is not None:

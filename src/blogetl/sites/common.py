@@ -76,3 +76,10 @@ COMMON_NOTICES = (
     (rx(r"^Information till våra läsare$"), rx(r"^Tack för att ni varit en del av Folkbladets historia\.$")),
     (rx(r"^•?\s*Viktigt meddelande:?$"), None),
 )
+
+# A line that closes a post on any blog: its categories and comment count, its author and time.
+POST_FOOTER = rx(
+    r"^(?:(?:Publicerat|Postat|Posted|Arkiverat) i\s.{1,120}\|\s*(?:\d+ kommentar(?:er)?|Lämna en kommentar|Kommentera|\d+ comments?|Leave a comment)"
+    r"|(?:Upplagd av|Postat av|Posted by)\s.{1,60}\s(?:kl\.?|at)\s+[012]?\d[:.][0-5]\d.*)$",
+    2,
+)
