@@ -51,6 +51,8 @@ TEASER_MAX_LEAD = 300
 _BULLET = re.compile(r"^[•·▪►]\s+")
 _CREDIT = re.compile(r"[-–]\s*(?:Foto|Bild|Photo)\s*:", re.I)
 DATED_HEADLINE_WITHIN = 15
+# a category or tag page's header at the top of the page: "Kategori: Jimmie Åkesson"
+_ARCHIVE_TOP = re.compile(r"^(?:Kategori|Etikett|Tagg|Ämne|Category|Tag|Arkiv|Archive)\s*:\s*\S.{0,80}$", re.I)
 _WORDS = re.compile(r"[^\W\d_]{2,}")
 _INTRODUCERS = {"Pressmeddelande", "Debattartikel", "Insändare", "Replik"}  # lines from the top where a dated headline is looked for
 
@@ -455,7 +457,7 @@ def whole_post_drafts(content: Sequence[Line], ledger: Ledger, profile: Profile,
     A headline stands alone above text; one introduced by the line above ('Hela artikeln finns
     nedan:') is a reproduced article's own headline, inside the post.
     """
-    archive = any(chrome_of(ln.text, profile) == "archive header" for ln in content[:6])
+    archive = any(chrome_of(ln.text, profile) == "archive header" or _ARCHIVE_TOP.match(ln.text) for ln in content[:4])
     if not (profile.whole_posts or archive):
         return None
     heads = [i for i in range(len(content)) if _heads_whole_post(content, i, profile)]

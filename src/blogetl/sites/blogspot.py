@@ -9,7 +9,8 @@ from blogetl.sites.common import NOT_HEADLINE
 DATE_HEADER = rx(
     # weekday in lower case: a news site's "Onsdag 23 juni 2021" is its masthead's today
     r"^(?P<date>(?:(?:mån|tis|ons|tors|fre|lör|sön)dag|[Mm]onday|[Tt]uesday|[Ww]ednesday|[Tt]hursday|[Ff]riday|[Ss]aturday|[Ss]unday),?\s+"
-    r"(?:[0-3]?\d\s+[a-zåäö]{3,9}\s+(?:19|20)\d\d|[^\W\d_]{3,9}\s+[0-3]?\d,\s+(?:19|20)\d\d))$",
+    # (older Blogger themes print no year: "tisdag, mars 31")
+    r"(?:[0-3]?\d\s+[a-zåäö]{3,9}\s+(?:19|20)\d\d|[^\W\d_]{3,9}\s+[0-3]?\d(?:,\s+(?:19|20)\d\d)?))$",
 )
 FOOTER = rx(r"^(?:Upplagd av|Postat av|Publicerat av|Posted by)\s+(?P<author>.{1,60}?)\s+(?:kl\.?|at)\s+(?P<hour>[012]?\d)[:.](?P<minute>[0-5]\d)(?:\s*(?P<ampm>[AP]M))?.*$", 2)
 

@@ -53,6 +53,8 @@ NOT_HEADLINE = (
     rx(r"^[^\W\d_][\w &-]{0,30}\s*(?:19|20)\d\d-[01]\d-[0-3]\d(?:\s+[012]\d[:.][0-5]\d)?$"),
     # publication and update stamps
     rx(r"^(?:publicerad|uppdaterad|published|updated|senast uppdaterad)\b.{0,60}$", 2),
+    # reading time: "Lästid 3 min", "2 MIN READ"
+    rx(r"^(?:lästid:?\s*\d+\s*min(?:uter)?|\d+\s*min(?:ute)?s?\s+read|\d+\s*min läsning)$", 2),
     # share and print buttons
     rx(r"^(?:dela|dela artikeln|share|skriv ut|print|tipsa|facebook|twitter|linkedin|e-post|mejla)$", 2),
 )
