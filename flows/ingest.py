@@ -24,6 +24,7 @@ from blogetl.warehouse import (
     parse_dump,
     scan,
 )
+from blogetl.warehouse.arrow import layout_digest
 from flows import _env  # noqa: F401  (flows/__init__.py applies it before any Prefect import)
 from flows.report import progress_for, summary_markdown
 from flows.runners import (
@@ -47,9 +48,9 @@ class FlowReport:
 
 
 def parse_cache_key(_context: Any, parameters: dict[str, Any]) -> str:
-    """Cache parses by content and parser version (and path: the tables carry the dump's path)."""
+    """Cache parses by content, parser version and table layout (and path: the tables carry the dump's path)."""
     meta: DumpMeta = parameters["meta"]
-    return f"blogetl-parse-{PARSER_VERSION}-{meta.sha256}-{meta.path}"
+    return f"blogetl-parse-{PARSER_VERSION}-{layout_digest()}-{meta.sha256}-{meta.path}"
 
 
 def only_lock_errors(_task: Any, _run: Any, state: State) -> bool:

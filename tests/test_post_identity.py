@@ -25,7 +25,7 @@ from blogetl.ids import post_id_for, stable_id
 from blogetl.io import DumpFile
 from blogetl.models import Comment, PageKind, ParseResult, Post
 from blogetl.parser import parse_bytes, parse_text
-from blogetl.warehouse import Warehouse, ingest, to_arrow
+from blogetl.warehouse import Warehouse, ensure_schema, ingest, to_arrow
 from blogetl.warehouse import arrow as arrow_module
 from blogetl.warehouse import resolve as resolve_module
 
@@ -326,6 +326,18 @@ def test_the_column_migration_gives_an_old_warehouse_the_new_columns_with_commen
                               p.title_key = p.post_id
                        FROM post_sightings s JOIN dumps d USING (dump_id) JOIN posts p USING (post_id)""") == [
         (True, False, True, 1, 788, True)]
+
+
+def test_redirects_stay_one_hop() -> None:
+    with duckdb.connect() as con:
+        ensure_schema(con)
+        con.execute("INSERT INTO posts (post_id, title) VALUES ('c', 'C'), ('d', 'D')")
+        resolve_module.record_redirects(con, [resolve_module.Redirect("a", "b", "split")], 1)
+        resolve_module.record_redirects(con, [resolve_module.Redirect("b", "c", "rekeyed"), resolve_module.Redirect("b", "d", "rekeyed")], 2)
+        want = [("a", "c", 1, "split"), ("a", "d", 1, "split"), ("b", "c", 2, "rekeyed"), ("b", "d", 2, "rekeyed")]
+        assert con.execute("SELECT * FROM post_redirects ORDER BY ALL").fetchall() == want
+        resolve_module.record_redirects(con, [resolve_module.Redirect("a", "b", "split"), resolve_module.Redirect("b", "c", "rekeyed")], 3)
+        assert con.execute("SELECT * FROM post_redirects ORDER BY ALL").fetchall() == want  # seen again: nothing new
 
 
 # --- properties ---------------------------------------------------------------------------------

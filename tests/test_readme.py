@@ -39,8 +39,8 @@ def test_readme_sql_runs_and_returns_rows(warehouse, sql):
     with duckdb.connect(str(warehouse), read_only=True) as con:
         load_fts(con)
         rows = con.execute(sql).fetchall()
-    if "FROM rejects" not in sql:  # the samples have no rejects; every other query has an answer
-        assert rows, sql
+    if "FROM rejects" not in sql and "FROM post_redirects" not in sql:  # the samples have no rejects and no changed
+        assert rows, sql                                                 # ids; every other query has an answer
 
 
 def test_readme_fts_example_finds_the_inflected_form(warehouse):

@@ -11,7 +11,14 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from blogetl.identity import Sketch, disambiguate, page_sighting
+from blogetl.identity import (
+    HEAD_CHARS,
+    SHINGLE_WORDS,
+    SKETCH_SIZE,
+    Sketch,
+    disambiguate,
+    page_sighting,
+)
 from blogetl.ids import stable_id
 from blogetl.io import DumpFile
 from blogetl.models import ParseResult, Post
@@ -73,6 +80,13 @@ class DumpTables:
 
 
 STAGED_TABLES: tuple[Table, ...] = (DUMPS, POST_SIGHTINGS, COMMENT_SIGHTINGS, REJECTS)
+
+
+def layout_digest() -> str:
+    """A short hash of what parsed-dump tables hold (staged schemas, sketch settings): a cache of
+    parses made under another layout must not be loaded, whatever the parser version says."""
+    layout = [str(arrow_schema(t)) for t in STAGED_TABLES] + [str(v) for v in (SHINGLE_WORDS, SKETCH_SIZE, HEAD_CHARS)]
+    return stable_id("layout", *layout)
 
 
 def empty_tables() -> DumpTables:
