@@ -40,6 +40,8 @@ def test_mojibake_is_repaired_and_recorded() -> None:
         ("Folkbladet - den 3:e maj 2016", datetime(2016, 5, 3)),
         ("30 augusti, 2017 at 21:42 0", datetime(2017, 8, 30, 21, 42)),
         ("onsdag, mars 30, 2011", datetime(2011, 3, 30)),
+        ("Posted in politik by Anna on 2010/04/19", datetime(2010, 4, 19)),
+        ("2009 04 27", datetime(2009, 4, 27)),
     ],
 )
 def test_dates_as_pages_print_them(written: str, expected: datetime) -> None:

@@ -24,8 +24,8 @@ _YEAR = r"(?P<year>(?:19|20)\d\d)"
 
 # Each pattern finds a date anywhere in a line; named groups year, month, day, hour, minute.
 DATE_PATTERNS = (
-    # 2019-04-02 14:05, Politik2016-02-03 08:15, 2019-04-02T14:05
-    rx(r"(?<!\d)(?P<year>(?:19|20)\d\d)-(?P<month>[01]\d)-(?P<day>[0-3]\d)(?:[ T]+(?:kl\.?\s*)?(?P<hour>[012]\d)[:.](?P<minute>[0-5]\d))?(?!\d)"),
+    # 2019-04-02 14:05, Politik2016-02-03 08:15, 2019-04-02T14:05, 2010/04/19, 2009 04 27
+    rx(r"(?<!\d)(?P<year>(?:19|20)\d\d)(?P<sep>[-/ ])(?P<month>[01]\d)(?P=sep)(?P<day>[0-3]\d)(?:[ T]+(?:kl\.?\s*)?(?P<hour>[012]\d)[:.](?P<minute>[0-5]\d))?(?!\d)"),
     # Tisdag 3 mars 2020, den 3:e maj 2016, 12 mars, 2017, 3 mars 2020 kl 10.15
     rx(rf"(?<![\w-])(?:{_WEEKDAY}\s+)?(?:den\s+)?{_DAY}\s+{_MONTH},?\s+{_YEAR}{_TIME}(?!\d)", 2),
     # onsdag, mars 30, 2011 (Blogspot); Published mar 4, 2019 at 10:30; March 4, 2019
@@ -51,6 +51,10 @@ NOT_HEADLINE = (
     rx(rf"^\S.{{0,40}}?\s*[-–,|]\s*(?:den\s+)?{_DAY}\s+{_MONTH},?\s+{_YEAR}{_TIME}$", 2),
     # a section name glued to a timestamp: "Politik2016-02-03 08:15"
     rx(r"^[^\W\d_][\w &-]{0,30}\s*(?:19|20)\d\d-[01]\d-[0-3]\d(?:\s+[012]\d[:.][0-5]\d)?$"),
+    # a kicker in capitals: "REPRESENTANTSKAPET 6 SEP | NY VICE KSO"
+    rx(r"^[^a-zåäö]{3,60}\|[^a-zåäö]{2,60}$"),
+    # a theme's byline or footer: "Posted in internkritik, piratpartiet by Skäggklustret on 2010/04/19"
+    rx(r"^(?:Posted|Postat|Publicerat|Skrivet|Written)\s+(?:in|i|by|av|on|den)\s.{1,160}$", 2),
     # publication and update stamps
     rx(r"^(?:publicerad|uppdaterad|published|updated|senast uppdaterad)\b.{0,60}$", 2),
     # reading time: "Lästid 3 min", "2 MIN READ"
