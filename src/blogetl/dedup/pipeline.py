@@ -485,11 +485,22 @@ def _pairs(con: duckdb.DuckDBPyConnection) -> list[Pair]:
 
 def _previous(con: duckdb.DuckDBPyConnection) -> Previous:
     """The article state left by the last run."""
-    article_of = dict(con.execute("SELECT post_id, article_id FROM article_members").fetchall())
+    moved = _post_moves(con)
+    article_of = {moved.get(p, p): a for p, a in con.execute("SELECT post_id, article_id FROM article_members").fetchall()}
     arts = con.execute("SELECT article_id, canonical_post_id, created_run FROM articles").fetchall()
     taken = {r[0] for r in con.execute(
         "SELECT old_article_id FROM article_redirects UNION SELECT article_id FROM articles").fetchall()}
-    return Previous(article_of, {a: c for a, c, _ in arts}, {a: r for a, _, r in arts}, frozenset(taken))
+    return Previous(article_of, {a: moved.get(c, c) for a, c, _ in arts}, {a: r for a, _, r in arts}, frozenset(taken))
+
+
+def _post_moves(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Old post id -> new, where the warehouse re-keyed a post (so its article keeps its id)."""
+    if not _columns(con, "post_redirects"):
+        return {}
+    rows = con.execute("""
+        SELECT old_post_id, any_value(new_post_id) FROM post_redirects
+        GROUP BY old_post_id HAVING count(DISTINCT new_post_id) = 1""").fetchall()
+    return dict(rows)
 
 
 def _group(con: duckdb.DuckDBPyConnection, run_no: int, s: Summary) -> None:
