@@ -261,6 +261,34 @@ def test_an_edit_seen_in_the_same_dump_keeps_its_id_when_another_text_holds_the_
     assert ids["a.txt"] == key_of(TWO_TITLES) != ids["b.txt"]
 
 
+def test_posts_take_text_flags_from_the_best_sighting_and_the_date_from_one_showing_it(tmp_path: Path) -> None:
+    from datetime import datetime
+
+    body = "\n\n".join(paragraphs("001", 2))
+    teaser = " ".join(body.split()[:30]) + " …"
+    dated = {"published_at": datetime(2023, 11, 20, 14, 5), "published_text": "20 november 2023 14:05",
+             "published_start_offset": 3, "published_end_offset": 25}
+
+    def page(path: str, text: str, **fields: object) -> tuple[DumpFile, ParseResult]:
+        post = Post(post_id="k", title_key="k", title="Titel", body=text, page_kind=PageKind.LISTING, site="vk.se",
+                    position=1, start_offset=0, end_offset=len(text), **fields)
+        return DumpFile(path=path, data=path.encode(), sha256=path, size=1, site_hint=None), ParseResult(
+            text=text, page_kind=PageKind.LISTING, site="vk.se", posts=[post])
+
+    db = tmp_path / "blog.duckdb"
+    with Warehouse.open(db) as wh:
+        wh.load([page("b_teasers.txt", teaser, is_excerpt=True, **dated)])
+    cols = "post_id, is_excerpt, title_derived, body = ?, published_at, published_text, published_start_offset, published_dump_id"
+    (only,) = rows(db, f"SELECT {cols} FROM posts", teaser)
+    teaser_dump = rows(db, "SELECT dump_id FROM dumps")[0][0]
+    assert only == ("k", True, False, True, dated["published_at"], "20 november 2023 14:05", 3, teaser_dump)
+    with Warehouse.open(db) as wh:  # its own page: the whole text, no date shown
+        wh.load([page("a_single.txt", body, title_derived=True)])
+    assert rows(db, f"SELECT {cols} FROM posts", body) == [
+        ("k", False, True, True, dated["published_at"], "20 november 2023 14:05", 3, teaser_dump)]
+    assert rows(db, "SELECT published_at FROM v_posts") == [(dated["published_at"],)]
+
+
 # --- the upgrade: a warehouse whose ids were the title key alone ------------------------------
 
 
@@ -289,7 +317,8 @@ def _load_with_the_old_rule(raw: Path, db: Path, monkeypatch: pytest.MonkeyPatch
         con.execute("UPDATE dumps SET parser_version = '1.0.0'")
 
 
-def test_an_old_warehouse_is_repaired_on_upgrade(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("batch_size", [200, 2])
+def test_an_old_warehouse_is_repaired_on_upgrade(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch_size: int) -> None:
     raw = write(tmp_path / "raw", {**BLOG_DUMPS, "vk_listing.txt": TWO_TITLES})
     db = tmp_path / "blog.duckdb"
     _load_with_the_old_rule(raw, db, monkeypatch)
@@ -297,7 +326,7 @@ def test_an_old_warehouse_is_repaired_on_upgrade(tmp_path: Path, monkeypatch: py
     assert rows(db, "SELECT post_id, count(*) FROM post_sightings GROUP BY ALL ORDER BY ALL") == sorted([(blog, 5), (titel, 1)])
     assert rows(db, "SELECT count(*) FROM posts") == [(2,)]  # four articles and a listing post lost
 
-    summary = ingest(raw, db)
+    summary = ingest(raw, db, batch_size=batch_size)  # in batches, old sightings wait in the warehouse for theirs
     assert (summary.dumps_changed, summary.posts_added, summary.posts_updated) == (6, 5, 2)  # new columns filled
     bodies = {name: first_post(text).body for name, text in BLOG_DUMPS.items()}
     second = "\n\n".join(paragraphs("002", 3))

@@ -13,27 +13,37 @@ hash of its normalised words, the number of distinct word 4-gram shingles, the s
 characters.  ``same_text`` decides from two sketches; ``resolve`` gives every new sighting its
 post id; ``disambiguate`` applies the rule within one page for the parser.
 
+``resolve`` works key by key: complete sightings first, then cut-short ones, each in rank order
+(path, position).  A sighting joins the first post that takes it: posts of kept sightings (their
+ids stand) before posts founded in the same call.  A complete sighting must be the same text as
+every text the post has shown, a cut-short one as any of them.  A founded post takes back an id
+its text had (a prev sighting of the key, e.g. the dump's last version, showing one of its
+texts), else the plain key if no post holds it, else ``stable_id(key, <body hash of its first
+sighting>)``.  One page never shows one post twice (``one_per_page``), except in the parser's
+own call, where same-text copies on a page become one post.
+
 Thresholds, measured with ``bench/bench_identity.py`` (sample posts, edits made from them, and
 the dedup generator's corpora, seeds 1-3 at 10,000 posts; containment = share of the shorter
 text's shingles found in the longer, estimated from the sketches):
 
 - ``MIN_CONTAINMENT = 0.65``: two complete texts are one post at 0.65 or more.  Different texts
-  measured at most 0.57 (a report quoting 20-40 % of its source: max 0.57, exact 0.55; short
-  unrelated posts sharing a signature: 0.57; a new article reusing an old one's paragraph:
-  0.36; the samples' two versions of one op-ed: 0.54).  Edits measured at least 0.76 (typo fixes
-  in one word of twenty: min 0.77; one typo in a 20-word post: 0.76; an appended paragraph: 1.0).
-  Heavier edits (one word in ten: 0.59-0.84) may split; dedup still groups them as versions.
-- ``MIN_SIZE_RATIO = 0.4``: and the shorter has at least 40 % of the longer's shingles; an edit
-  adds at most an update (an appended sample paragraph: ratio 0.53 and up), while a short post
-  that is one paragraph of a longer one is mostly below it (10 of 165 sample paragraphs are
-  40-60 % of their post, and those read as the post cut down by an edit).
-- ``SKETCH_SIZE = 256``: at 128 the estimate's noise lifted one quote to 0.65 (exact 0.55).
+  measured at most 0.60 (a report quoting 20-40 % of its source: 0.60, exactly 0.55; short
+  unrelated posts sharing a signature: 0.57; the samples' two versions of one op-ed: 0.54; a
+  new article reusing an older one's paragraph: 0.36).  Edits measured at least 0.76 (typo
+  fixes in one word of twenty: 0.77; one typo in a 20-word post: 0.76; an appended paragraph:
+  1.0).  Heavier edits may split (one word in ten: 0.59-0.84, 84 % stay one post); dedup still
+  groups such versions into one article.
+- ``MIN_SIZE_RATIO = 0.4``: and the shorter has at least 40 % of the longer's shingles.  An
+  appended sample paragraph left a ratio of 0.53 or more; a short post that is one paragraph of
+  a longer one is mostly far below (10 of 165 sample paragraphs are 40-60 % of their post and
+  read as that post cut down by an edit).
+- ``SKETCH_SIZE = 256``: at 128 the estimate's noise lifted a quote to 0.65 (exactly 0.55).
 - A sighting cut short (``truncated``) or an excerpt joins a text when its opening words open
-  that text (one word in five, plus one, may differ: a typo fixed since) and, when at least
+  that text (a word in five, plus one, may differ: a typo fixed since) and, when at least
   ``PARTIAL_MIN_SAMPLES = 12`` of its shingles can be compared, 0.65 of them are in that text.
-  Measured: cut at a random point, 600 of 600 joined; 55-word excerpts 30 of 30; two typos then
-  cut, 598 of 600; a cut-short article against an older post it reuses a paragraph of
-  (containment up to 0.78), 0 of 1,116 joined.  One of fewer than ``FRAGMENT_WORDS = 8`` words
+  Measured: cut at a random point, 1,800 of 1,800 joined; 55-word excerpts 90 of 90; two typo
+  fixes, then cut, 1,797 of 1,800; a cut-short article against an older post whose paragraph it
+  reuses (containment up to 0.78), 0 of 1,116.  One of fewer than ``FRAGMENT_WORDS = 8`` words
   cannot tell texts apart: unless it opens one, it joins the key's first post.
 """
 
@@ -183,27 +193,16 @@ class _Post:
         return not one_per_page or s.page not in self.pages
 
     def takes(self, s: Sighting, one_per_page: bool) -> bool:
-        """s shows this post's text: a complete s matches every text the post has shown, a partial s any of them.
-
-        Texts are the complete sightings' (the partial ones' when there are none). Requiring every
-        text keeps a page that runs two posts together from bridging them into one post.
-        """
+        """s shows this post's text: a complete s matches every text it has shown, a partial s any."""
+        # every text, so that a page running two posts together cannot bridge them into one post;
+        # the texts are the complete sightings', the partial ones' only while there are none
         texts = (self.complete or self.partial).values()
         return self.open_to(s, one_per_page) and (any if s.partial else all)(same_text(s, t) for t in texts)
 
 
 def resolve(new: Sequence[Sighting], kept: Iterable[Sighting] = (), prev: Iterable[Sighting] = (),
             *, one_per_page: bool = True) -> list[str]:
-    """The post id of each new sighting, in order.
-
-    Per key, complete sightings first, then cut-short ones, each in rank order: a sighting joins
-    the first post that ``takes`` it (kept sightings' posts, ids fixed, before posts formed in
-    this call); a cut-short sighting too short to tell texts apart (``is_fragment``) joins the
-    key's first post; anything else founds a post.  A founded post takes back an id its text
-    had (a prev sighting of the same key showing one of its texts), else the plain key if no
-    post holds it, else ``stable_id(key, <body hash of its first sighting>)``.  With
-    one_per_page a page never shows one post twice (the parser merged same-text copies on a page).
-    """
+    """The post id of each new sighting (the rule is in the module docstring)."""
     by_key: dict[str, list[int]] = {}
     for i, s in enumerate(new):
         by_key.setdefault(s.key, []).append(i)
@@ -230,7 +229,7 @@ def _resolve_key(key: str, new: list[Sighting], kept: list[Sighting], prev: list
     posts = _kept_posts(kept)
     fixed = len(posts)
     where: dict[int, _Post] = {}
-    for i in sorted(range(len(new)), key=lambda i: (new[i].partial, new[i].rank)):
+    for i in sorted(range(len(new)), key=lambda i: (new[i].partial, new[i].rank)):  # complete first: a cut one then joins its text
         s = new[i]
         post = next((p for p in posts if p.takes(s, one_per_page)), None)
         if post is None and is_fragment(s):
@@ -285,10 +284,7 @@ def page_sighting(post: Post, page: str = "", path: str = "") -> Sighting:
 
 
 def disambiguate(posts: Sequence[Post], comments: Sequence[Comment]) -> tuple[list[Post], list[Comment]]:
-    """Give posts of one page that share a title key but not a text distinct ids; same-text copies share one.
-
-    The first text of a key on the page keeps the plain key; comments follow their post's new id.
-    """
+    """Posts of one page under one title key: one id per text (the first keeps the key); comments follow."""
     keys = [p.title_key or p.post_id for p in posts]
     times = Counter(keys)
     shared = [i for i, k in enumerate(keys) if times[k] > 1]  # only these need their texts compared
@@ -325,10 +321,7 @@ def _index_of(comments: list[Comment], mine: list[int], comment_id: str | None) 
 
 
 def comment_ids(post_id: str, thread: Sequence[tuple[str, str | None, str, str]]) -> dict[str, str]:
-    """Old comment id -> its id under post_id, derived as the parser derives them.
-
-    thread: (comment_id, parent_id, author, body) in thread order, parents before replies.
-    """
+    """Old comment id -> its id under post_id as the parser derives it; thread: (id, parent, author, body), in order."""
     out: dict[str, str] = {}
     seen: dict[str, int] = {}
     for comment_id, parent_id, author, body in thread:

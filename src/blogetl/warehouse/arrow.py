@@ -83,8 +83,7 @@ STAGED_TABLES: tuple[Table, ...] = (DUMPS, POST_SIGHTINGS, COMMENT_SIGHTINGS, RE
 
 
 def layout_digest() -> str:
-    """A short hash of what parsed-dump tables hold (staged schemas, sketch settings): a cache of
-    parses made under another layout must not be loaded, whatever the parser version says."""
+    """A hash of what parsed-dump tables hold (staged schemas, sketch settings), for the parse cache key."""
     layout = [str(arrow_schema(t)) for t in STAGED_TABLES] + [str(v) for v in (SHINGLE_WORDS, SKETCH_SIZE, HEAD_CHARS)]
     return stable_id("layout", *layout)
 

@@ -26,7 +26,8 @@ _TODO = "SELECT dump_id FROM _batch WHERE state <> 'unchanged'"
 _STORED = """
     SELECT coalesce(s.title_key, s.post_id) AS title_key, s.post_id, s.dump_id, d.path, s.position,
            coalesce(s.truncated, false) OR coalesce(s.is_excerpt, false) AS partial,
-           s.body_hash, s.body_shingles, s.body_sketch, s.body_head, s.body
+           s.body_hash, s.body_shingles, s.body_sketch, s.body_head,
+           CASE WHEN s.body_sketch IS NULL THEN s.body END AS body
     FROM post_sightings s JOIN dumps d USING (dump_id)"""
 _KEPT = f"""{_STORED}
     WHERE s.title_key IN (SELECT title_key FROM _resolve_keys) AND s.dump_id NOT IN ({_TODO})"""
