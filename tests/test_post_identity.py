@@ -165,6 +165,28 @@ def test_comments_follow_their_post_to_its_new_id() -> None:
         ("c1", "k", None), ("c2", "k", "c1"), (ids["c1"], new, None), (ids["c2"], new, ids["c1"])]
 
 
+def test_a_second_text_brings_its_thread_under_its_own_ids(tmp_path: Path) -> None:
+    """Two blog pages titled alike, each with a thread holding the same comment: four comments, not two."""
+    def page(path: str, body: str) -> tuple[DumpFile, ParseResult]:
+        post = Post(post_id="k", title_key="k", title=BLOG, body=body, page_kind=PageKind.SINGLE, position=1,
+                    start_offset=0, end_offset=1000)
+        thread = [_comment(1, 10), _comment(2, 20, parent="c1")]
+        return DumpFile(path=path, data=path.encode(), sha256=path, size=1, site_hint=None), ParseResult(
+            text=body, page_kind=PageKind.SINGLE, posts=[post], comments=thread)
+
+    a, b = "\n\n".join(paragraphs("001", 2)), "\n\n".join(paragraphs("002", 3))
+    db = tmp_path / "blog.duckdb"
+    with Warehouse.open(db) as wh:
+        wh.load([page("a.txt", a)])
+    with Warehouse.open(db) as wh:
+        wh.load([page("b.txt", b)])
+    new = derived_id("k", b)
+    ids = comment_ids(new, [("c1", None, "Anna", "Bra skrivet!"), ("c2", "c1", "Anna", "Bra skrivet!")])
+    assert rows(db, "SELECT comment_id, post_id, parent_id, position FROM comments ORDER BY post_id = 'k' DESC, position") == [
+        ("c1", "k", None, 1), ("c2", "k", "c1", 2), (ids["c1"], new, None, 1), (ids["c2"], new, ids["c1"], 2)]
+    assert rows(db, "SELECT post_id, body = ? FROM posts ORDER BY post_id = 'k' DESC", a) == [("k", True), (new, False)]
+
+
 def test_comment_ids_are_derived_as_the_parser_derives_them() -> None:
     result = parse_text(sample("003"))
     post_id = result.posts[0].post_id

@@ -88,7 +88,7 @@ class Sketch:
 
 
 def words(text: str) -> list[str]:
-    """Normalised words: NFC, casefold (å ä ö kept), punctuation dropped."""
+    """Normalised words: NFC, casefold, NFC again (casefold can decompose); å ä ö kept, punctuation dropped."""
     return _WORD.findall(unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).casefold()))
 
 
@@ -311,7 +311,7 @@ def _move_comments(comments: list[Comment], post: Post, post_id: str) -> list[Co
     for i in mine:
         parent = _index_of(comments, mine, comments[i].parent_id)
         out[i] = comments[i].model_copy(update={"post_id": post_id, "comment_id": ids[str(i)],
-                                                "parent_id": ids[parent] if parent else None})
+                                                "parent_id": ids[parent] if parent else comments[i].parent_id})
     return out
 
 
