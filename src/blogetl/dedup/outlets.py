@@ -30,21 +30,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from blogetl.sites.outlets import OUTLETS
+from blogetl.sites.outlets import OUTLETS, Outlet
 
-
-@dataclass(frozen=True)
-class Outlet:
-    """A newspaper, magazine or site, with every name it goes by."""
-
-    outlet_id: str
-    name: str
-    aliases: tuple[str, ...]
-    kind: str = "newspaper"
-
+__all__ = ["DEFAULT_OUTLETS", "Evidence", "Outlet", "detect", "mention_regex", "site_outlet"]
 
 # The outlets the site profiles know (blogetl.sites.outlets): one place per site.
-DEFAULT_OUTLETS: tuple[Outlet, ...] = tuple(Outlet(o.outlet_id, o.name, o.aliases, o.kind) for o in OUTLETS)
+DEFAULT_OUTLETS: tuple[Outlet, ...] = OUTLETS
 
 # {O} is one outlet alias; {OS} a list of them ("VK och Folkbladet", "VK, Folkbladet").
 # Each pattern: (kind of evidence, words one of which must occur, regex template); the
