@@ -66,6 +66,14 @@ _REJECT_DESCRIPTIONS = {
 }
 
 
+class DumpStatus(StrEnum):
+    """What became of a dump as a whole (dumps.status)."""
+
+    LOADED = "loaded"  # every line placed in a record or known chrome
+    PARTIALLY_REJECTED = "partially_rejected"  # records, and some text the parser could not place
+    REJECTED = "rejected"  # nothing but rejects (empty, binary, no structure)
+
+
 class LineRole(StrEnum):
     """What a non-blank line of the decoded text was used for."""
 

@@ -3,11 +3,11 @@
 The thresholds and the measurements behind them are in ``blogetl.dedup.config``.
 
 >>> from blogetl.dedup.config import DEFAULT
->>> classify(0.32, 0.61, 4, DEFAULT), classify(0.235, 0.376, 6, DEFAULT)
+>>> str(classify(0.32, 0.61, 4, DEFAULT)), str(classify(0.235, 0.376, 6, DEFAULT))
 ('version', 'quote')
->>> classify(0.12, 0.30, 1, DEFAULT), classify(1.0, 1.0, 1, DEFAULT)
+>>> str(classify(0.12, 0.30, 1, DEFAULT)), str(classify(1.0, 1.0, 1, DEFAULT))
 ('shared', 'duplicate')
->>> classify(0.235, 0.376, 6, DEFAULT, report=False)  # two op-eds sharing six passages
+>>> str(classify(0.235, 0.376, 6, DEFAULT, report=False))  # two op-eds sharing six passages
 'shared'
 """
 
@@ -15,11 +15,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from typing import Literal
+from enum import StrEnum
 
 from blogetl.dedup.config import DedupConfig
 
-Relation = Literal["duplicate", "version", "quote", "excerpt", "shared"]
+
+class Relation(StrEnum):
+    """How two verified posts relate (post_pairs.relation, article_members.relation)."""
+
+    DUPLICATE = "duplicate"  # the same text: a re-scrape
+    VERSION = "version"  # an edited version of the same text: other intro, reworded sentences
+    QUOTE = "quote"  # a report, in reported speech, reproducing parts of the other
+    EXCERPT = "excerpt"  # a listing's teaser of the other
+    SHARED = "shared"  # passages in common, no relation: kept for audit, never grouped
 GROUPING: tuple[str, ...] = ("duplicate", "version")  # relations that join posts into one article
 
 # Reported speech as news and trade press print it: a quotation closed by an inverted reporting
@@ -50,16 +58,16 @@ def classify(cov_a: float, cov_b: float, passages: int, cfg: DedupConfig, report
     """
     lo, hi = sorted((cov_a, cov_b))
     if lo >= cfg.duplicate_min_cov:
-        return "duplicate"
+        return Relation.DUPLICATE
     if lo >= cfg.version_min_cov and (lo + hi) / 2 >= cfg.version_min_mean_cov:
-        return "version"
+        return Relation.VERSION
     if hi < cfg.quote_min_quoter_cov or (cfg.quote_needs_report and not report):
-        return "shared"
+        return Relation.SHARED
     if lo >= cfg.quote_min_cov and passages >= cfg.quote_min_passages:
-        return "quote"
+        return Relation.QUOTE
     if lo >= cfg.quote_single_passage_min_cov:
-        return "quote"
-    return "shared"
+        return Relation.QUOTE
+    return Relation.SHARED
 
 
 def quoter(post_a: str, post_b: str, cov_a: float, cov_b: float,
@@ -75,7 +83,7 @@ def quoter(post_a: str, post_b: str, cov_a: float, cov_b: float,
 def excerpt_of(rel: Relation, post_a: str, post_b: str, cov_a: float, cov_b: float,
                excerpts: Collection[str], cfg: DedupConfig) -> str | None:
     """The teaser of the pair when one post is a listing's excerpt made of the other's words."""
-    if rel == "duplicate":
+    if rel == Relation.DUPLICATE:
         return None
     for teaser, full, cov in ((post_a, post_b, cov_a), (post_b, post_a, cov_b)):
         if teaser in excerpts and full not in excerpts and cov >= cfg.excerpt_min_cov:

@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from blogetl.dedup import outlets as ol
 from blogetl.dedup.align import Alignment, Prepared, align_prepared, prepare
-from blogetl.dedup.classify import classify, excerpt_of, is_report, quoter
+from blogetl.dedup.classify import Relation, classify, excerpt_of, is_report, quoter
 from blogetl.dedup.config import DEFAULT, DedupConfig
 from blogetl.dedup.fingerprint import fingerprint_bodies
 from blogetl.dedup.group import Assignment, Group, Pair, PostInfo, Previous, assign_ids, group
@@ -369,7 +369,7 @@ def _verify(con: duckdb.DuckDBPyConnection, candidates: list[Candidate], cfg: De
         is_rep = (report(c.post_a), report(c.post_b))
         rel = classify(al.cov_a, al.cov_b, len(al.passages), cfg, report=any(is_rep))
         teaser = excerpt_of(rel, c.post_a, c.post_b, al.cov_a, al.cov_b, excerpts, cfg)
-        rel = "excerpt" if teaser else rel
+        rel = Relation.EXCERPT if teaser else rel
         relations[rel] = relations.get(rel, 0) + 1
         _pair_row(pairs, c, al, rel, teaser, is_rep)
         _passage_rows(passages, c, al, docs[c.post_a].body)

@@ -21,7 +21,7 @@ from blogetl.identity import (
 )
 from blogetl.ids import stable_id
 from blogetl.io import DumpFile
-from blogetl.models import ParseResult, Post
+from blogetl.models import DumpStatus, ParseResult, Post
 from blogetl.warehouse.schema import (
     COMMENT_SIGHTINGS,
     DUMPS,
@@ -98,11 +98,11 @@ def dump_id_for(path: str) -> str:
     return stable_id("dump", path)
 
 
-def dump_status(result: ParseResult) -> str:
+def dump_status(result: ParseResult) -> DumpStatus:
     """loaded, partially_rejected or rejected."""
     if not result.rejects:
-        return "loaded"
-    return "partially_rejected" if result.posts or result.comments else "rejected"
+        return DumpStatus.LOADED
+    return DumpStatus.PARTIALLY_REJECTED if result.posts or result.comments else DumpStatus.REJECTED
 
 
 def _unique(rows: Iterable[dict[str, Any]], key: Sequence[str]) -> list[dict[str, Any]]:
