@@ -29,6 +29,7 @@ from blogetl.sites.common import (
 )
 from blogetl.sites.generic import PROFILE as _PLAIN
 
+_INNER_SENTENCE = re.compile(r"[a-zåäö)”][.!?] [A-ZÅÄÖ][a-zåäö]+ \w")
 _SENTENCE_END = re.compile(r"(?<!\.\.)[.:;”\"’)»]$|…$")
 _NAME_WORD = re.compile(r"^(?:[A-ZÅÄÖÉÜ][\w'’.-]*|af|von|van|de|der|la|le)$")
 # a quoted headline run into the body: ”Ett citat som rubrik”Brödtexten börjar här
@@ -83,6 +84,12 @@ def is_prose(text: str) -> bool:
     words = len(text.split())
     exclaims = words >= 16 and text.endswith(("!", "?"))  # a headline may end so, rarely at this length
     return len(text) >= 160 or (words >= 9 and bool(_SENTENCE_END.search(text))) or exclaims or words > MAX_HEADLINE_WORDS
+
+
+def goes_on(text: str) -> bool:
+    """A sentence ends inside the line and text goes on: a teaser cut mid-sentence (or a
+    two-sentence headline, as VK's blogs write them: only a listing's shape tells them apart)."""
+    return len(text.split()) >= 10 and bool(_INNER_SENTENCE.search(text))
 
 
 def is_sentence(text: str) -> bool:
@@ -392,7 +399,7 @@ def headline_text(text: str) -> str:
 def _opens_teaser(content: Sequence[Line], i: int, profile: Profile) -> bool:
     """A headline line (or list item) followed (past stamps) by a paragraph of text."""
     text = headline_text(content[i].text)
-    if not is_candidate(text, profile) or is_name(text) or len(text.split()) == 1:
+    if not is_candidate(text, profile) or is_name(text) or len(text.split()) == 1 or goes_on(text):
         return False
     if i > 0 and content[i - 1].text == content[i].text:  # the second of a headline printed twice
         return False
@@ -406,7 +413,7 @@ def _opens_teaser(content: Sequence[Line], i: int, profile: Profile) -> bool:
 
 def _is_teaser_text(text: str) -> bool:
     """A paragraph of text, or the start of one cut off ('… förra året...')."""
-    return is_prose(text) or (bool(TEASER_END.search(text)) and len(text.split()) >= 6)
+    return is_prose(text) or goes_on(text) or (bool(TEASER_END.search(text)) and len(text.split()) >= 6)
 
 
 def _teaser_is_cut(content: Sequence[Line], i: int, heads: Sequence[int], profile: Profile) -> bool:
