@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from blogetl import patterns as pt
 from blogetl.dates import find_dates
 from blogetl.lines import Ledger, Line, PostDraft
 from blogetl.models import LineRole
-from blogetl.sites import Profile
+from blogetl.sites import BY_NAME, Profile
 from blogetl.sites.common import (
     COMMON_CHROME,
     COMMON_NOTICES,
@@ -75,6 +76,20 @@ def chrome_of(text: str, profile: Profile) -> str | None:
 
 def is_meta(text: str, profile: Profile) -> bool:
     """A line that is never a headline: a date, a byline, a menu item, a caption, a source line."""
+    known = BY_NAME.get(profile.name)
+    if known is profile:  # the registered profiles: each line is looked at once per profile
+        return _meta(text, profile.name)
+    return _meta_of(text, profile)
+
+
+@lru_cache(maxsize=1 << 16)
+def _meta(text: str, profile_name: str) -> bool:
+    """is_meta for a registered profile, cached (the detectors ask about the same lines often)."""
+    return _meta_of(text, BY_NAME[profile_name])
+
+
+def _meta_of(text: str, profile: Profile) -> bool:
+    """The patterns of is_meta."""
     anchor = profile.entry.anchor if profile.entry else None
     return any(p.search(text) for p in profile.not_headline) or bool(anchor and anchor.match(text))
 

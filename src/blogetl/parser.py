@@ -497,7 +497,11 @@ def page_drafts(lines: Sequence[Line], content: Sequence[Line], ledger: Ledger, 
 
 def parse_text(text: str, *, site_hint: str | None = None) -> ParseResult:
     """Parse a dump's text; never raises: a parser failure becomes one reject of the dump."""
-    text = normalise_text(text)
+    return _parse_normalised(normalise_text(text), site_hint)
+
+
+def _parse_normalised(text: str, site_hint: str | None) -> ParseResult:
+    """parse_text for text that decode_dump has normalised already."""
     try:
         return parse_lines(text, site_hint)
     except Exception as exc:  # a bug must not take the batch down; the reject names it
@@ -513,6 +517,6 @@ def parse_bytes(data: bytes, *, filename: str = "", site_hint: str | None = None
         preview = "" if reason == "binary_dump" else data.decode("latin-1")[:200]
         reject = Reject(reason=RejectReason(reason), detail=f"{pt.REJECT_REASONS[reason]} ({len(data)} bytes)", text=preview, start_offset=0, end_offset=0)
         return ParseResult(text="", page_kind=PageKind.UNKNOWN, source_format=decoded.source_format, site=site_hint, rejects=[reject])
-    result = parse_text(decoded.text, site_hint=site_hint)
+    result = _parse_normalised(decoded.text, site_hint)
     return result.model_copy(update={"encoding": decoded.encoding, "source_format": decoded.source_format,
                                      "mojibake_repaired": decoded.mojibake_repaired})

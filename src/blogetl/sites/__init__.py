@@ -37,11 +37,22 @@ _COPYRIGHT_DOMAIN = re.compile(r"^(?:©|Copyright|\(c\))[^\n]{0,40}?\b((?:[a-z0-
 __all__ = ["PROFILES", "SITES", "EntryRule", "Profile", "Site", "detect_site", "pick_profile"]
 
 
+# Signs are chrome: a page shows them near its top or bottom.  Only these ends of a long dump
+# are searched, so a 5 MB listing costs what a page does.
+EDGE_CHARS = 20_000
+
+
+def edges(text: str) -> str:
+    """The first and last EDGE_CHARS characters of a text (all of a shorter one)."""
+    return text if len(text) <= 2 * EDGE_CHARS else text[:EDGE_CHARS] + "\n" + text[-EDGE_CHARS:]
+
+
 def pick_profile(text: str, site_hint: str | None = None) -> Profile:
     """The profile of the site named by the folder, else of the first family whose signs the page shows."""
     known = next((s for s in SITES if s.site == site_hint and s.profile), None)
     if known is not None and known.profile in BY_NAME:
         return BY_NAME[known.profile]
+    text = edges(text)
     for profile in PROFILES:
         if profile.min_signs == 1 and any(sign.search(text) for sign in profile.signs):
             return profile
@@ -54,6 +65,7 @@ def detect_site(text: str, profile: Profile, hint: str | None = None) -> str | N
     """The site: the folder's hint, else a known site the page names, else the platform's; never a guess."""
     if hint:
         return hint
+    text = edges(text)
     for site in SITES:
         if any(sign.search(text) for sign in site.signs):
             return site.site
