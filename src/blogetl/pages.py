@@ -51,7 +51,7 @@ NOTICE_MAX_CHARS = 800
 TEASER_MAX_CHARS = 600
 TEASER_MAX_LEAD = 300
 _BULLET = re.compile(r"^[•·▪►]\s+")
-_CREDIT = re.compile(r"[-–]\s*(?:Foto|Bild|Photo)\s*:", re.I)
+_CREDIT = re.compile(r"(?:^|[\s.–-])(?:Foto|Bild|Photo)\s*:", re.I)
 DATED_HEADLINE_WITHIN = 15
 # a category or tag page's header at the top of the page: "Kategori: Jimmie Åkesson"
 _ARCHIVE_TOP = re.compile(r"^(?:Kategori|Etikett|Tagg|Ämne|Category|Tag|Arkiv|Archive)\s*:\s*\S.{0,80}$", re.I)
@@ -113,9 +113,11 @@ def is_sentence(text: str) -> bool:
 
 
 def is_name(text: str) -> bool:
-    """A person's or blog's name: two to four capitalised words (a byline, a blog header)."""
+    """A person's or blog's name: two to four capitalised words (a byline, a blog header); a
+    headline in capitals ('FYSISKT KOMMUNFULLMÄKTIGE IDAG') is none."""
     words = text.split()
-    return 2 <= len(words) <= 4 and len(text) <= 40 and all(_NAME_WORD.match(w) for w in words)
+    return (2 <= len(words) <= 4 and len(text) <= 40 and all(_NAME_WORD.match(w) for w in words)
+            and not text.isupper())
 
 
 def is_candidate(text: str, profile: Profile) -> bool:
