@@ -113,3 +113,12 @@ def test_teaser_listing_gives_one_excerpt_per_entry() -> None:
     result = parse_text(page)
     assert [(p.title, p.is_excerpt) for p in result.posts] == [(f"Rubrik nummer {i}", True) for i in (1, 2, 3)]
     assert result.rejects == []
+
+
+def test_a_page_cut_before_any_sentence_ends_is_still_a_post() -> None:
+    """One run of words and no full stop anywhere (the store cut the page): a post with a derived title."""
+    words = paragraphs("004", 1, skip=1).split()[:22]
+    result = parse_text(" ".join(words) + "\n")
+    (post,) = result.posts
+    assert post.title_derived and post.body.startswith(" ".join(words[:5]))
+    assert result.rejects == []

@@ -274,8 +274,12 @@ def article_draft(content: Sequence[Line], ledger: Ledger, profile: Profile, clo
     if not content:
         return None
     t = headline_index(content, profile)
+    if t is not None and not any(pt.PROSE.search(ln.text) for ln in content[t + 1 :]):
+        t = None  # nothing follows the "headline": it is the page's only text, cut short
     if t is None:
         start = next((i for i in range(len(content)) if is_body(content, i, profile)), None)
+        if start is None:  # no sentence ends anywhere (a page cut short): the first run of words
+            start = next((i for i, ln in enumerate(content) if len(ln.text.split()) >= 8 and pt.PROSE.search(ln.text)), None)
         if start is None:
             return None
         account_header(content[:start], ledger, profile)
