@@ -122,3 +122,18 @@ def test_a_page_cut_before_any_sentence_ends_is_still_a_post() -> None:
     (post,) = result.posts
     assert post.title_derived and post.body.startswith(" ".join(words[:5]))
     assert result.rejects == []
+
+
+def test_a_headline_above_its_stamp_wins_over_a_sidebar_above_it() -> None:
+    """A municipality page: a sidebar block (heading, text, 'Läs mer') above the article's headline and stamp."""
+    page = ("Meny Kontakt\n\nInflytande i kommunen\n\n" + paragraphs("000", 1) + "\n\nLäs mer om hur du kan påverka här\n\n"
+            "Budget med både utmaningar och framtidsbyggen\n\nPublicerad 2017-05-12\n\n" + paragraphs("004", 2, skip=1) + "\n")
+    (post,) = parse_text(page).posts
+    assert (post.title, post.published_text) == ("Budget med både utmaningar och framtidsbyggen", "2017-05-12")
+
+
+def test_a_short_sentence_under_a_plain_headline_is_its_lead() -> None:
+    """'Headline / One short sentence. / text': the sentence is the lead, not a full-stop headline."""
+    page = "Moderaterna lägger fram eget budgetförslag\n\nRegeringens budget är inte fri.\n\n" + paragraphs("004", 2, skip=1) + "\n"
+    (post,) = parse_text(page).posts
+    assert post.title == "Moderaterna lägger fram eget budgetförslag"

@@ -53,6 +53,8 @@ TEASER_MAX_LEAD = 300
 _BULLET = re.compile(r"^[•·▪►]\s+")
 _CREDIT = re.compile(r"(?:^|[\s.–-])(?:Foto|Bild|Photo)\s*:", re.I)
 DATED_HEADLINE_WITHIN = 15
+STAMPED_HEADLINE_WITHIN = 40
+_PUBLISHED = re.compile(r"^(?:publicerad|publicerat|published|uppdaterad)\b", re.I)
 # a category or tag page's header at the top of the page: "Kategori: Jimmie Åkesson"
 _ARCHIVE_TOP = re.compile(r"^(?:Kategori|Etikett|Tagg|Ämne|Category|Tag|Arkiv|Archive)\s*:\s*\S.{0,80}$", re.I)
 _WORDS = re.compile(r"[^\W\d_]{2,}")
@@ -210,12 +212,32 @@ def headline_index(content: Sequence[Line], profile: Profile) -> int | None:
         # a headline repeated under itself ('Pressmeddelande', then the headline with a full stop) is one
         if _can_head(content, i, profile) and not any(_same_words(content[c].text, content[i].text) for c in candidates):
             candidates.append(i)
+    stamped = _stamped_headline(content, profile)
+    if stamped is not None:
+        return stamped
+    # a short sentence standing alone is a headline only in a blog that writes all of them so:
+    # under a plain headline it is the lead ('Regeringens budget är inte fri från partipolitik.')
+    plain = [c for c in candidates if is_candidate(content[c].text, profile)]
+    if plain:
+        candidates = [c for c in candidates if c <= plain[0] or c in plain]
     if not candidates:  # a name alone (a blog's, an author's) is never the headline
         return _dated_headline(content, profile)
 
     def rank(i: int) -> tuple[bool, int]:
         return (len(content[i].text.split()) >= 2, i)
     return max(candidates, key=rank)
+
+
+def _stamped_headline(content: Sequence[Line], profile: Profile) -> int | None:
+    """A headline printed right above its publication stamp ('Publicerad 2017-05-12'), near the top:
+    what stands above it (a sidebar, a menu) is the page's chrome."""
+    for i in range(min(len(content) - 2, STAMPED_HEADLINE_WITHIN)):
+        text = content[i].text
+        if (is_candidate(text, profile) and not text.endswith(".") and _can_head(content, i, profile)
+                and is_stamp(content[i + 1].text) and _PUBLISHED.match(content[i + 1].text)
+                and any(is_body(content, j, profile) for j in range(i + 2, min(len(content), i + 5)))):
+            return i
+    return None
 
 
 def _same_words(a: str, b: str) -> bool:
