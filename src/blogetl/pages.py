@@ -175,7 +175,7 @@ def is_body(content: Sequence[Line], i: int, profile: Profile) -> bool:
         return False
     if is_prose(text):
         return True
-    sentence = text.endswith(".") and not text.endswith("..") and not text.rstrip(".").endswith("…")
+    sentence = _full_stop(text)
     return sentence and len(text.split()) >= 4 and not full_stop_headline(content, i)
 
 
@@ -217,7 +217,7 @@ def headline_index(content: Sequence[Line], profile: Profile) -> int | None:
         return stamped
     # a short sentence standing alone is a headline only in a blog that writes all of them so:
     # under a plain headline it is the lead ('Regeringens budget är inte fri från partipolitik.')
-    plain = [c for c in candidates if is_candidate(content[c].text, profile)]
+    plain = [c for c in candidates if not _full_stop(content[c].text)]
     if plain:
         candidates = [c for c in candidates if c <= plain[0] or c in plain]
     if not candidates:  # a name alone (a blog's, an author's) is never the headline
@@ -238,6 +238,11 @@ def _stamped_headline(content: Sequence[Line], profile: Profile) -> int | None:
                 and any(is_body(content, j, profile) for j in range(i + 2, min(len(content), i + 5)))):
             return i
     return None
+
+
+def _full_stop(text: str) -> bool:
+    """The line ends a sentence with a full stop (not an ellipsis '...', '….')."""
+    return text.endswith(".") and not text.endswith("..") and not text.rstrip(".").endswith("…")
 
 
 def _same_words(a: str, b: str) -> bool:
