@@ -411,6 +411,8 @@ def _finish_entry(draft: PostDraft, profile: Profile) -> PostDraft:
 def teaser_drafts(content: Sequence[Line], ledger: Ledger, profile: Profile, closed: bool) -> list[PostDraft] | None:
     """A page of headlines with teasers cut off ('…', 'Läs mer'); None when it is not one."""
     heads = [i for i in range(len(content) - 1) if _opens_teaser(content, i, profile)]
+    if heads and (last := _last_entry(content, heads[-1], profile)) is not None:
+        heads.append(last)
     cut = [i for i in heads if _teaser_is_cut(content, i, heads, profile)]
     short = [i for i in heads if _teaser_is_short(content, i, heads, profile)]
     lead = sum(len(ln.text) for ln in content[: heads[0]] if is_prose(ln.text)) if heads else 0
@@ -581,3 +583,14 @@ def _after_footer(region: Sequence[Line], profile: Profile) -> int | None:
         if j + 1 < len(region) and _can_head(region, j, profile) and is_body(region, j + 1, profile):
             return j
     return None
+
+
+def _last_entry(content: Sequence[Line], after: int, profile: Profile) -> int | None:
+    """The page's last entry when the end of the stored page cut its teaser short: the headline
+    on the second-to-last line, a few words under it."""
+    i = len(content) - 2
+    if i <= after + 1:
+        return None
+    text = headline_text(content[i].text)
+    ok = is_candidate(text, profile) and not is_name(text) and len(text.split()) >= 2
+    return i if ok and len(content[i + 1].text.split()) >= 4 else None

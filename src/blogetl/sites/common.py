@@ -46,7 +46,8 @@ NOT_HEADLINE = (
     # bullet menus: "• Om oss", "* Hem", "- Kontakt" (short items)
     rx(r"^[•·*▪►–-]\s*\S.{0,40}$"),
     # photo captions: "… - Foto: Name", "Foto: Name", "Bild: …"
-    rx(r"(?:^|[\s(])[^\W\d_]*(?:foto|bild|photo|illustration|grafik)\s*:\s*\S", 2),
+    # (a kicker such as "GRAFIK: Färre …" starting a headline is no caption)
+    rx(r"[\s(][^\W\d_]*(?:foto|bild|photo|illustration|grafik)\s*:\s*\S|^[^\W\d_]*(?:foto|bild|photo)\s*:\s*\S.{0,60}$", 2),
     # an aggregator's source line: "Folkbladet - den 3:e maj 2016", "VK, 12 mars 2017"
     rx(rf"^\S.{{0,40}}?\s*[-–,|]\s*(?:den\s+)?{_DAY}\s+{_MONTH},?\s+{_YEAR}{_TIME}$", 2),
     # a section name glued to a timestamp: "Politik2016-02-03 08:15"
