@@ -15,6 +15,7 @@ from prefect.states import Completed, Failed
 from prefect.tasks import exponential_backoff
 
 from blogetl.models import PARSER_VERSION
+from blogetl.pipeline import RunReport
 from blogetl.warehouse import (
     DumpMeta,
     DumpTables,
@@ -104,7 +105,7 @@ def parse_all(todo: Sequence[DumpMeta]) -> tuple[list[DumpTables], dict[str, str
             try:
                 tables.append(future.result())
             except Exception as exc:
-                failed[str(future.task_run_id)] = f"{type(exc).__name__}: {exc}"
+                failed[str(future.task_run_id)] = f"parse failed: {type(exc).__name__}: {exc}"
             advance()
     names = {str(f.task_run_id): m.path for f, m in zip(futures, todo, strict=True)}
     return tables, {names.get(k, k): v for k, v in failed.items()}
@@ -126,14 +127,14 @@ def ingest_flow(raw_dir: str = DEFAULT_RAW, db_path: str = DEFAULT_DB, dedup: bo
         wh.abort(exc)
         raise
     rejected = {path: why for part in tables for path, why in part.rejected().items()}
-    report = FlowReport(summary, {**summary.unreadable, **failed, **rejected}, task_runs=len(todo) + 3)
+    run_report = RunReport(summary, RunReport.rules(summary.unreadable, failed, rejected), dumps_seen=len(scanned))
+    report = FlowReport(summary, run_report.not_loaded, task_runs=len(todo) + 3)
     markdown = summary_markdown(report.summary, report.not_loaded)
     logger.info("%s", report.summary.format())
     create_markdown_artifact(markdown, key="blogetl-ingest-summary", description="blogetl ingest run summary")
-    if report.not_loaded:
-        names = ", ".join(sorted(report.not_loaded))
-        return Failed(message=f"{len(report.not_loaded)} dump(s) not loaded: {names}", data=report)
-    return Completed(message=f"all {len(scanned)} dumps loaded", data=report)
+    if not run_report.ok:
+        return Failed(message=run_report.message, data=report)
+    return Completed(message=run_report.message, data=report)
 
 
 def run_ingest(raw_dir: str = DEFAULT_RAW, db_path: str = DEFAULT_DB, *, dedup: bool = True,

@@ -436,7 +436,8 @@ def test_an_unreadable_dump_is_named_and_the_others_load(raw_copy: Path, tmp_pat
     assert f"UNREADABLE 1: {SINGLE} (cannot be read: Permission denied)" in summary.format()
     assert count(db, "posts") == 30 and count(db, "comments") == 0  # 003's thread waits for its file
     out = CliRunner().invoke(app, ["ingest", "--raw", str(raw_copy), "--db", str(db), "--no-flow"])
-    assert out.exit_code == 1 and f"1 dump(s) could not be read: {SINGLE}" in out.output
+    assert out.exit_code == 1 and f"1 dump(s) not loaded: {SINGLE}" in out.output
+    assert f"{SINGLE}: cannot be read: Permission denied" in out.output
     monkeypatch.undo()
     fixed = ingest(raw_copy, db)
     assert (fixed.dumps_new, fixed.dumps_unreadable, fixed.dumps_missing) == (1, 0, 0)

@@ -118,7 +118,7 @@ def ingest(
     require_raw(raw)
     db.parent.mkdir(parents=True, exist_ok=True)
     if not flow:
-        from blogetl.warehouse import ingest as ingest_library
+        from blogetl import pipeline
         from blogetl.warehouse.errors import WarehouseError
 
         stages = []
@@ -127,16 +127,16 @@ def ingest(
 
             stages.append(deduplicate)
         try:
-            summary = ingest_library(raw, db, after_load=stages)
+            report = pipeline.run(raw, db, after_load=stages)
         except WarehouseError as exc:
             err.print(f"[red]ingest failed:[/red] {exc}", highlight=False)
             raise typer.Exit(1) from exc
-        typer.echo(summary.format())
-        if summary.unreadable:
-            err.print(f"[red]{len(summary.unreadable)} dump(s) could not be read:[/red] "
-                      + ", ".join(sorted(summary.unreadable)), highlight=False)
-            raise typer.Exit(1)
-        return
+        typer.echo(report.summary.format())
+        if not report.ok:
+            err.print(f"[red]ingest did not complete:[/red] {report.message}", highlight=False)
+            for line in report.details():
+                err.print(f"  {line}", highlight=False)
+        raise typer.Exit(report.exit_code)
     from flows.ingest import run_ingest
 
     state, _report = run_ingest(str(raw), str(db), dedup=dedup, task_runner=task_runner, dask_address=dask_address)
