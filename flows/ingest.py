@@ -15,7 +15,7 @@ from prefect.states import Completed, Failed
 from prefect.tasks import exponential_backoff
 
 from blogetl.models import PARSER_VERSION
-from blogetl.pipeline import RunReport
+from blogetl.pipeline import RunReport, load_all
 from blogetl.warehouse import (
     DumpMeta,
     DumpTables,
@@ -84,31 +84,29 @@ def parse(meta: DumpMeta) -> DumpTables:
 
 
 @task(name="load-and-publish", cache_policy=NO_CACHE, persist_result=False)
-def load_and_publish(wh: Warehouse, tables: Sequence[DumpTables], dedup: bool) -> IngestSummary:
-    """The single writer: load, run the later stages, refresh the index and publish."""
+def publish(wh: Warehouse, dedup: bool) -> IngestSummary:
+    """The single writer's last step: the later stages, the index refresh and the publish."""
     stages = []
     if dedup:
         from blogetl.dedup import run as deduplicate
 
         stages.append(deduplicate)
-    wh.load_arrow(sorted(tables, key=lambda t: t.paths))  # path order, as a run without the flow: ids do not depend on which parse finished first
     return wh.finish(after_load=stages)
 
 
-def parse_all(todo: Sequence[DumpMeta]) -> tuple[list[DumpTables], dict[str, str]]:
-    """Parse dumps in parallel on the flow's task runner; failures are named, not fatal."""
-    futures = parse.map(todo)
-    tables: list[DumpTables] = []
-    failed: dict[str, str] = {}
-    with progress_for(len(todo)) as advance:
-        for future in as_completed(futures):
-            try:
-                tables.append(future.result())
-            except Exception as exc:
-                failed[str(future.task_run_id)] = f"parse failed: {type(exc).__name__}: {exc}"
-            advance()
-    names = {str(f.task_run_id): m.path for f, m in zip(futures, todo, strict=True)}
-    return tables, {names.get(k, k): v for k, v in failed.items()}
+def parse_chunk(chunk: Sequence[DumpMeta], advance: Any) -> list[tuple[DumpMeta, DumpTables | BaseException]]:
+    """Parse one chunk of dumps in parallel on the flow's task runner; failures are named, not fatal."""
+    futures = parse.map(chunk)
+    by_run = {str(f.task_run_id): m for f, m in zip(futures, chunk, strict=True)}
+    out: list[tuple[DumpMeta, DumpTables | BaseException]] = []
+    for future in as_completed(futures):
+        meta = by_run[str(future.task_run_id)]
+        try:
+            out.append((meta, future.result()))
+        except Exception as exc:
+            out.append((meta, exc))
+        advance()
+    return out
 
 
 @flow(name="ingest", description="Parse new or changed dumps under raw/ and publish the DuckDB warehouse.")
@@ -120,13 +118,12 @@ def ingest_flow(raw_dir: str = DEFAULT_RAW, db_path: str = DEFAULT_DB, dedup: bo
     try:
         todo = wh.plan(scanned).todo
         logger.info("%d dumps under %s, %d new or changed", len(scanned), raw_dir, len(todo))
-        with wh.timer("parse"):
-            tables, failed = parse_all(todo)
-        summary = load_and_publish(wh, tables, dedup)
+        with progress_for(len(todo)) as advance:  # the library's loop; the parses are Prefect tasks
+            failed, rejected = load_all(wh, todo, lambda chunk: parse_chunk(chunk, advance))
+        summary = publish(wh, dedup)
     except BaseException as exc:
         wh.abort(exc)
         raise
-    rejected = {path: why for part in tables for path, why in part.rejected().items()}
     run_report = RunReport(summary, RunReport.rules(summary.unreadable, failed, rejected), dumps_seen=len(scanned))
     report = FlowReport(summary, run_report.not_loaded, task_runs=len(todo) + 3)
     markdown = summary_markdown(report.summary, report.not_loaded)

@@ -105,6 +105,22 @@ def load_parsed(wh: Warehouse, results: Iterable[tuple[DumpMeta, DumpTables | Ba
     return failed, rejected
 
 
+def load_all(wh: Warehouse, todo: Sequence[DumpMeta], parse_map: ParseMap = parse_in_process,
+             chunk_bytes: int = CHUNK_BYTES) -> tuple[dict[str, str], dict[str, str]]:
+    """Parse and load the dumps chunk by chunk (one chunk in memory at a time); returns the dumps
+    whose parse failed and those the parser rejected whole."""
+    failed: dict[str, str] = {}
+    rejected: dict[str, str] = {}
+    for chunk in chunks_by_bytes(todo, chunk_bytes):
+        with wh.timer("parse"):
+            results = list(parse_map(chunk))
+        more_failed, more_rejected = load_parsed(wh, results)
+        failed.update(more_failed)
+        rejected.update(more_rejected)
+        del results
+    return failed, rejected
+
+
 def run(
     raw_dir: Path | str,
     db_path: Path | str,
@@ -119,13 +135,6 @@ def run(
         with wh.timer("scan"):
             scanned = scan(raw_dir)
             todo = wh.plan(scanned).todo
-        failed: dict[str, str] = {}
-        rejected: dict[str, str] = {}
-        for chunk in chunks_by_bytes(todo, chunk_bytes):
-            with wh.timer("parse"):
-                results = list(parse_map(chunk))
-            more_failed, more_rejected = load_parsed(wh, results)
-            failed.update(more_failed)
-            rejected.update(more_rejected)
+        failed, rejected = load_all(wh, todo, parse_map, chunk_bytes)
         summary = wh.finish(after_load=after_load)
     return RunReport(summary, RunReport.rules(summary.unreadable, failed, rejected), dumps_seen=summary.dumps_seen)
