@@ -72,3 +72,17 @@ def test_flow_and_library_fail_the_same_way(prefect_server: str, raw_copy: Path,
     result = CliRunner().invoke(app, ["ingest", "--raw", str(raw), "--db", str(tmp_path / "flow.duckdb")])
     assert result.exit_code == library.exit_code == 1
     assert library.message in result.output
+
+
+def test_the_writer_runs_within_its_memory_limit(raw_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """BLOGETL_DUCKDB_MEMORY_LIMIT bounds the writer (a stage sees it), the run still completes, no spill folder stays."""
+    monkeypatch.setenv("BLOGETL_DUCKDB_MEMORY_LIMIT", "64MB")
+    seen: list[str] = []
+
+    def stage(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+        seen.append(str(con.execute("SELECT current_setting('memory_limit')").fetchone()[0]))
+        return {}
+
+    report = pipeline.run(raw_copy, tmp_path / "w.duckdb", after_load=[stage])
+    assert report.ok and seen and seen[0].startswith("61.0 MiB")
+    assert not list(tmp_path.glob("*.tmp"))

@@ -44,6 +44,7 @@ def discard_work(files: WarehouseFiles) -> None:
     """Remove a working copy and its WAL (a killed run's leftovers would be replayed into a fresh copy)."""
     for path in (files.work, wal(files.work)):
         path.unlink(missing_ok=True)
+    shutil.rmtree(f"{files.work}.tmp", ignore_errors=True)  # the writer's spill folder (store.limit_memory)
 
 
 def start_work(files: WarehouseFiles) -> None:

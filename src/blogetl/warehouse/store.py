@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -19,7 +20,7 @@ from blogetl.io import DumpFile
 from blogetl.models import PARSER_VERSION, ParseResult
 from blogetl.timing import timed
 from blogetl.warehouse import changes
-from blogetl.warehouse._sql import column_list, connect, transaction
+from blogetl.warehouse._sql import column_list, connect, literal, transaction
 from blogetl.warehouse.arrow import DumpTables, to_arrow
 from blogetl.warehouse.ddl import ensure_schema
 from blogetl.warehouse.errors import WarehouseError
@@ -62,11 +63,24 @@ def open_work(files: WarehouseFiles) -> duckdb.DuckDBPyConnection:
         ) from exc
     try:
         con.execute("SET enable_progress_bar = false")  # a library must not draw on the caller's terminal
+        limit_memory(con, files)
         ensure_schema(con)
     except BaseException:
         con.close()
         raise
     return con
+
+
+# DuckDB takes 80 % of RAM unless told: the writer gets a bound, and spills to a folder beside
+# the warehouse beyond it.  BLOGETL_DUCKDB_MEMORY_LIMIT overrides it (any DuckDB size: '2GB').
+DEFAULT_MEMORY_LIMIT = "512MB"
+
+
+def limit_memory(con: duckdb.DuckDBPyConnection, files: WarehouseFiles) -> None:
+    """Bound the writer's memory and give it a temp folder next to the working copy."""
+    limit = os.environ.get("BLOGETL_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)
+    con.execute(f"SET memory_limit = {literal(limit)}")
+    con.execute(f"SET temp_directory = {literal(str(files.work) + '.tmp')}")
 
 
 def close_and_publish(con: duckdb.DuckDBPyConnection, files: WarehouseFiles) -> None:
