@@ -6,16 +6,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import xxhash
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import State
-from prefect.futures import as_completed
+from prefect.runtime import task_run
 from prefect.states import Completed, Failed
 from prefect.tasks import exponential_backoff
 
 from blogetl.models import PARSER_VERSION
-from blogetl.pipeline import RunReport, load_all
+from blogetl.pipeline import ParseFailed, RunReport, chunks_by_bytes, load_all
 from blogetl.warehouse import (
     DumpMeta,
     DumpTables,
@@ -45,13 +46,20 @@ class FlowReport:
 
     summary: IngestSummary
     not_loaded: dict[str, str] = field(default_factory=dict)  # path -> why
-    task_runs: int = 0  # task runs the flow run made: discover, open, one parse per dump, load
+    task_runs: int = 0  # task runs the flow run made: discover, open, one parse per batch, publish
 
 
-def parse_cache_key(_context: Any, parameters: dict[str, Any]) -> str:
-    """Cache parses by content, parser version and table layout (and path: the tables carry the dump's path)."""
-    meta: DumpMeta = parameters["meta"]
-    return f"blogetl-parse-{PARSER_VERSION}-{layout_digest()}-{meta.sha256}-{meta.path}"
+def batch_cache_key(_context: Any, parameters: dict[str, Any]) -> str:
+    """Cache a batch's parses by its dumps' content and paths, the parser version and the table layout."""
+    metas: Sequence[DumpMeta] = parameters["metas"]
+    dumps = xxhash.xxh3_64_hexdigest("\x1f".join(f"{m.sha256}\x1e{m.path}" for m in metas).encode("utf-8", "surrogateescape"))
+    return f"blogetl-parse-{PARSER_VERSION}-{layout_digest()}-{dumps}"
+
+
+def batch_run_name() -> str:
+    """'parse 000_x.txt +49': the batch's first dump and how many more."""
+    metas = task_run.parameters["metas"]
+    return f"parse {metas[0].path}" + (f" +{len(metas) - 1}" if len(metas) > 1 else "")
 
 
 def only_lock_errors(_task: Any, _run: Any, state: State) -> bool:
@@ -77,10 +85,22 @@ def open_warehouse(db_path: str) -> Warehouse:
     return Warehouse.open(db_path)
 
 
-@task(name="parse-dump", cache_key_fn=parse_cache_key, persist_result=True, task_run_name="parse {meta.path}")
-def parse(meta: DumpMeta) -> DumpTables:
-    """Read and parse one dump into compact Arrow tables."""
-    return parse_dump(meta)
+# A parse task takes a batch of dumps: the temporary server records ~28 task runs a second, so a
+# task per dump made it the bottleneck of a run of thousands of dumps.
+BATCH_BYTES = 2_000_000
+BATCH_DUMPS = 50
+
+
+@task(name="parse-batch", cache_key_fn=batch_cache_key, persist_result=True, task_run_name=batch_run_name)
+def parse_batch(metas: list[DumpMeta]) -> list[tuple[str, DumpTables | str]]:
+    """Read and parse a batch of dumps into compact Arrow tables; a failed dump gives its error text."""
+    out: list[tuple[str, DumpTables | str]] = []
+    for meta in metas:
+        try:
+            out.append((meta.path, parse_dump(meta)))
+        except Exception as exc:  # one dump's failure is named; the batch's others are kept
+            out.append((meta.path, f"{type(exc).__name__}: {exc}"))
+    return out
 
 
 @task(name="load-and-publish", cache_policy=NO_CACHE, persist_result=False)
@@ -95,17 +115,19 @@ def publish(wh: Warehouse, dedup: bool) -> IngestSummary:
 
 
 def parse_chunk(chunk: Sequence[DumpMeta], advance: Any) -> list[tuple[DumpMeta, DumpTables | BaseException]]:
-    """Parse one chunk of dumps in parallel on the flow's task runner; failures are named, not fatal."""
-    futures = parse.map(chunk)
-    by_run = {str(f.task_run_id): m for f, m in zip(futures, chunk, strict=True)}
+    """Parse one chunk of dumps in batches, in parallel on the flow's task runner; failures are named."""
+    batches = list(chunks_by_bytes(chunk, BATCH_BYTES, BATCH_DUMPS))
+    futures = parse_batch.map(batches)
+    metas = {m.path: m for m in chunk}
     out: list[tuple[DumpMeta, DumpTables | BaseException]] = []
-    for future in as_completed(futures):
-        meta = by_run[str(future.task_run_id)]
+    for future, batch in zip(futures, batches, strict=True):
         try:
-            out.append((meta, future.result()))
-        except Exception as exc:
-            out.append((meta, exc))
-        advance()
+            parsed = future.result()
+        except Exception as exc:  # the task itself failed: every dump of its batch is named
+            parsed = [(m.path, f"{type(exc).__name__}: {exc}") for m in batch]
+        for path, result in parsed:
+            out.append((metas[path], ParseFailed(result) if isinstance(result, str) else result))
+            advance()
     return out
 
 
@@ -125,7 +147,7 @@ def ingest_flow(raw_dir: str = DEFAULT_RAW, db_path: str = DEFAULT_DB, dedup: bo
         wh.abort(exc)
         raise
     run_report = RunReport(summary, RunReport.rules(summary.unreadable, failed, rejected), dumps_seen=len(scanned))
-    report = FlowReport(summary, run_report.not_loaded, task_runs=len(todo) + 3)
+    report = FlowReport(summary, run_report.not_loaded, task_runs=batches_for(todo) + 3)
     markdown = summary_markdown(report.summary, report.not_loaded)
     logger.info("%s", report.summary.format())
     create_markdown_artifact(markdown, key="blogetl-ingest-summary", description="blogetl ingest run summary")
@@ -145,3 +167,8 @@ def run_ingest(raw_dir: str = DEFAULT_RAW, db_path: str = DEFAULT_DB, *, dedup: 
         if temporary and isinstance(report, FlowReport) and state.state_details.flow_run_id:
             wait_for_task_run_records(state.state_details.flow_run_id, report.task_runs)
     return state, report if isinstance(report, FlowReport) else None
+
+
+def batches_for(todo: Sequence[DumpMeta]) -> int:
+    """How many parse batches a run of these dumps makes (its chunks, each cut into batches)."""
+    return sum(len(list(chunks_by_bytes(chunk, BATCH_BYTES, BATCH_DUMPS))) for chunk in chunks_by_bytes(todo))

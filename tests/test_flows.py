@@ -54,15 +54,15 @@ def test_the_run_waits_for_its_task_runs_to_be_recorded(prefect_server, raw_copy
 
     assert not uses_temporary_server()  # the harness is a configured API: nothing to wait for at exit
     state, report = run_ingest(str(raw_copy), str(tmp_path / "blog.duckdb"), dedup=False)
-    assert report.task_runs == 5 + 3  # one parse per dump, plus discover, open and load
+    assert report.task_runs == 1 + 3  # one parse batch (the five samples), plus discover, open and publish
     flow_run_id = state.state_details.flow_run_id
-    assert wait_for_task_run_records(flow_run_id, report.task_runs, timeout=60) == 8
+    assert wait_for_task_run_records(flow_run_id, report.task_runs, timeout=60) == 4
     with get_client(sync_client=True) as client:
         runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
     names = sorted(r.name.split(" ")[0].rsplit("-", 1)[0] for r in runs)
-    assert names == ["discover-dumps", "load-and-publish", "open-warehouse"] + ["parse"] * 5
+    assert names == ["discover-dumps", "load-and-publish", "open-warehouse", "parse"]
     started = time.monotonic()
-    assert wait_for_task_run_records(flow_run_id, 9, timeout=1, poll=0.2) == 8  # a task run that never comes
+    assert wait_for_task_run_records(flow_run_id, 5, timeout=1, poll=0.2) == 4  # a task run that never comes
     assert time.monotonic() - started < 10
 
 
@@ -103,19 +103,19 @@ def test_parse_task_is_cached_by_content_and_parser_version(prefect_server, raw_
     from prefect import flow
 
     from blogetl.warehouse import scan
-    from flows.ingest import parse
+    from flows.ingest import parse_batch
 
-    meta = scan(raw_copy)[0]
+    metas = scan(raw_copy)[:2]
 
     @flow
     def twice():
-        return [parse(meta, return_state=True) for _ in range(2)]
+        return [parse_batch(metas, return_state=True) for _ in range(2)]
 
     first, second = twice()
     assert first.is_completed() and second.is_completed()
     assert second.name == "Cached"
-    assert first.result().dumps.num_rows == 1
-    assert second.result().post_sightings.num_rows == first.result().post_sightings.num_rows == 9
+    assert [path for path, _ in first.result()] == [m.path for m in metas]
+    assert [t.post_sightings.num_rows for _, t in second.result()] == [t.post_sightings.num_rows for _, t in first.result()] == [9, 10]
 
 
 def test_summary_artifact_lists_counts_and_failures(prefect_server, raw_copy, tmp_path):

@@ -89,6 +89,10 @@ class RunReport:
         return [f"{path}: {why}" for path, why in self.not_loaded.items()]
 
 
+class ParseFailed(Exception):
+    """A parse that failed where it ran (a worker, a task), carried by its message."""
+
+
 def load_parsed(wh: Warehouse, results: Iterable[tuple[DumpMeta, DumpTables | BaseException]]) -> tuple[dict[str, str], dict[str, str]]:
     """Load one chunk's parses in path order (ids never depend on which parse finished first);
     returns the dumps whose parse failed and those the parser rejected whole."""
@@ -96,7 +100,8 @@ def load_parsed(wh: Warehouse, results: Iterable[tuple[DumpMeta, DumpTables | Ba
     failed: dict[str, str] = {}
     for meta, result in results:
         if isinstance(result, BaseException):
-            failed[meta.path] = f"parse failed: {type(result).__name__}: {result}"
+            why = str(result) if isinstance(result, ParseFailed) else f"{type(result).__name__}: {result}"
+            failed[meta.path] = f"parse failed: {why}"
         else:
             tables.append(result)
     tables.sort(key=lambda t: t.paths)
