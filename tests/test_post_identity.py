@@ -358,7 +358,8 @@ def test_an_old_warehouse_is_repaired_on_upgrade(tmp_path: Path, monkeypatch: py
     assert rows(db, "SELECT post_id, title_key, body FROM posts ORDER BY ALL") == want_posts
     assert rows(db, "SELECT old_post_id, new_post_id, run_id, reason FROM post_redirects ORDER BY ALL") == sorted(
         (blog, derived_id(blog, bodies[f"blog_{i}.txt"]), 2, "split") for i in range(2, 6))
-    assert rows(db, "SELECT count(*) FROM post_sightings WHERE body_sketch IS NULL OR title_key IS NULL") == [(0,)]
+    assert rows(db, "SELECT count(*) FROM post_sightings WHERE body_hash IS NULL OR title_key IS NULL") == [(0,)]
+    assert rows(db, "SELECT count(*) FROM post_sightings WHERE body_sketch IS NOT NULL") == [(0,)]  # never stored
     again = ingest(raw, db)
     assert (again.dumps_unchanged, again.posts_added, again.posts_updated, again.posts_removed) == (6, 0, 0, 0)
 
@@ -395,13 +396,19 @@ def test_redirects_stay_one_hop() -> None:
 
 
 def _pool() -> list[str]:
-    """Distinct body paragraphs of the listing samples with at least twelve words."""
+    """Distinct body paragraphs of the listing samples with at least twelve words; a paragraph that
+    shares a run of eight words with one kept already (the samples hold one op-ed in two edited
+    versions) is left out, so that paragraphs drawn apart really are different texts."""
     seen: dict[str, None] = {}
+    runs: set[tuple[str, ...]] = set()
     for prefix, count in (("000", 9), ("001", 10), ("002", 10)):
         for n in range(1, count + 1):
             for p in paragraphs(prefix, n):
-                if len(p.split()) >= 12:
-                    seen.setdefault(" ".join(p.split()), None)
+                ws = p.split()
+                mine = {tuple(ws[i : i + 8]) for i in range(len(ws) - 7)}
+                if len(ws) >= 12 and not mine & runs:
+                    seen.setdefault(" ".join(ws), None)
+                    runs |= mine
     return list(seen)
 
 
@@ -462,9 +469,10 @@ def test_different_bodies_never_merge(articles: tuple[str, str], kind: str, data
 
 
 def _typos(rnd: random.Random, text: str) -> str:
-    """Typo fixes in at most one word of forty: a letter changed, dropped or doubled."""
+    """Typo fixes in at most one word of forty (one in each run of forty words): a letter changed, dropped or doubled."""
     ws = text.split(" ")
-    for i in rnd.sample(range(len(ws)), rnd.randint(1, max(1, len(ws) // 40))):
+    blocks = range(0, len(ws), 40)
+    for i in [rnd.randrange(b, min(b + 40, len(ws))) for b in rnd.sample(blocks, rnd.randint(1, len(blocks)))]:
         w = ws[i]
         if len(w) > 1:
             j = rnd.randrange(len(w))

@@ -57,6 +57,11 @@ MERGED_COMMENTS = f"""
     )
     SELECT {column_list(COMMENTS.names, "c.")} FROM comment_sightings c JOIN source USING (post_id, dump_id)"""
 
+# What a staged table keeps in the warehouse.  The identity sketch of a post sighting (256 hashes,
+# the biggest column: larger than the bodies) serves the batch's own resolution; a stored sighting
+# is sketched again from its body on the rare run that needs it (blogetl.warehouse.resolve).
+_STORED_COLUMNS = {"post_sightings": "* REPLACE (NULL::UBIGINT[] AS body_sketch)"}
+
 _IN_TODO = "dump_id IN (SELECT dump_id FROM _batch WHERE state <> 'unchanged')"
 
 
@@ -93,7 +98,7 @@ def _replace_contributions(con: duckdb.DuckDBPyConnection, run_id: int, counts: 
     for table in STAGED_TABLES[1:]:
         counts[f"{table.name}_removed"] = _scalar(con, f"DELETE FROM {table.name} WHERE {_IN_TODO}")
         counts[f"{table.name}_added"] = _scalar(
-            con, f"INSERT INTO {table.name} BY NAME SELECT * FROM _in_{table.name} WHERE {_IN_TODO}"
+            con, f"INSERT INTO {table.name} BY NAME SELECT {_STORED_COLUMNS.get(table.name, '*')} FROM _in_{table.name} WHERE {_IN_TODO}"
         )
     con.execute(f"DELETE FROM dumps WHERE {_IN_TODO}")
     con.execute(f"""

@@ -139,7 +139,7 @@ POST_SIGHTINGS = Table(
         ("copies", "INTEGER", "times the page shows this text (1; 2 or more when a page repeats a post: the row keeps the first complete copy)"),
         ("body_hash", "VARCHAR", "identity sketch: xxh3 of the body's normalised words (blogetl.identity)"),
         ("body_shingles", "INTEGER", "identity sketch: distinct word 4-grams of the body (a cut-short or excerpt body leaves out its last word)"),
-        ("body_sketch", "UBIGINT[]", "identity sketch: the smallest xxh3 hashes of those 4-grams (bottom-k), to tell an edit from another text"),
+        ("body_sketch", "UBIGINT[]", "identity sketch: the smallest xxh3 hashes of those 4-grams (bottom-k); used while a batch loads, NULL once stored (recomputed from body when needed)"),
         ("body_head", "VARCHAR", "identity sketch: the first characters of the normalised body, to match a cut-short sighting"),
     ),
 )
