@@ -73,7 +73,9 @@ def open_work(files: WarehouseFiles) -> duckdb.DuckDBPyConnection:
 
 # DuckDB takes 80 % of RAM unless told: the writer gets a bound, and spills to a folder beside
 # the warehouse beyond it.  BLOGETL_DUCKDB_MEMORY_LIMIT overrides it (any DuckDB size: '2GB').
-DEFAULT_MEMORY_LIMIT = "512MB"
+# 512 MB failed a 1 GB corpus in the dedup stage (it reads every post's body in one query:
+# "failed to pin block", bench/scale.py): 4 GB until that stage works in bounded batches.
+DEFAULT_MEMORY_LIMIT = "4GB"
 
 
 def limit_memory(con: duckdb.DuckDBPyConnection, files: WarehouseFiles) -> None:
