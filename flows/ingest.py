@@ -91,7 +91,11 @@ BATCH_BYTES = 2_000_000
 BATCH_DUMPS = 50
 
 
-@task(name="parse-batch", cache_key_fn=batch_cache_key, persist_result=True, task_run_name=batch_run_name)
+# cache_result_in_memory=False: the flow keeps every task call's state (Prefect tracks them for
+# dependencies, PrefectHQ/prefect#12668); without it each state held its batch's tables, and the
+# flow's memory grew with the corpus (7.3 GB at 1 GB of dumps).  The result is read back from storage.
+@task(name="parse-batch", cache_key_fn=batch_cache_key, persist_result=True, cache_result_in_memory=False,
+      task_run_name=batch_run_name)
 def parse_batch(metas: list[DumpMeta]) -> list[tuple[str, DumpTables | str]]:
     """Read and parse a batch of dumps into compact Arrow tables; a failed dump gives its error text."""
     out: list[tuple[str, DumpTables | str]] = []
