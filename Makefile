@@ -10,7 +10,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 180
 
-.PHONY: install ingest test bench lint clean
+.PHONY: install ingest test bench bench-scale lint clean
 
 install: $(STAMP)
 
@@ -30,6 +30,10 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
+
+SCALE_MB ?= 100
+bench-scale: $(STAMP)  # SCALE_MB MB of generated dumps through the library and the flow, then incremental runs (README "Performance")
+	$(BIN)/python bench/scale.py --mb $(SCALE_MB)
 
 lint: $(STAMP)  # part of `make test`: style (ruff) and types (mypy, strict on src/)
 	$(BIN)/ruff check src flows tests bench
