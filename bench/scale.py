@@ -292,10 +292,11 @@ def bench(args: argparse.Namespace, work: Path) -> int:
     logs.mkdir()
     env = {**os.environ, "PREFECT_HOME": str(work / "prefect")}
     rss_limit = int(args.rss_limit_gb * 1e9)
+    code = [revision()]
     settings = " ".join(f"{k}={v}" for k, v in sorted(os.environ.items()) if k.startswith("BLOGETL_"))
     print(f"blogetl scale benchmark: {args.mb:g} MB in {work} ({os.cpu_count()} cores, "
           f"{psutil.virtual_memory().total / 1e9:.0f} GB RAM, PREFECT_HOME={env['PREFECT_HOME']}"
-          f"{', ' + settings if settings else ''}); code: {revision()}")
+          f"{', ' + settings if settings else ''}); code: {code[0]}")
 
     corpus = Corpus(raw, args.seed)
     started = time.perf_counter()
@@ -314,6 +315,9 @@ def bench(args: argparse.Namespace, work: Path) -> int:
 
     def step(name: str, cmd: list[str], mb: float) -> Step:
         log = logs / f"{len(steps)}_{re.sub(r'[^a-z0-9]+', '-', name.lower()).strip('-')}.log"
+        if (now := revision()) != code[-1]:  # others commit while a long benchmark runs
+            print(f"\ncode changed since the previous step: now {now}")
+            code.append(now)
         s = run(Step(name, cmd, mb), env, log, rss_limit)
         steps.append(s)
         return s
@@ -336,6 +340,7 @@ def bench(args: argparse.Namespace, work: Path) -> int:
         step("+1 % changed dumps", lib, sum(p.stat().st_size for p in changed) / MB)
 
     print_table(steps, full_mb, floor_secs)
+    print(f"\ncode measured: {' then '.join(code)}")
     print(f"\nfull build: {n_dumps:,} dumps, {full_mb:.1f} MB, {n_posts:,} posts generated; "
           f"posts in the library's warehouse: {lib_posts if lib_posts is not None else 'none (the build failed)'}")
     print("warehouse after the full build: " + ", ".join(
