@@ -51,7 +51,7 @@ def load_posts(con: duckdb.DuckDBPyConnection, posts: list[dict[str, str | None]
 
 def sample_posts(raw: Path = ROOT / "raw") -> list[dict[str, str | None]]:
     """The posts of the sample dumps, one per post_id (a re-scrape merges, as in the warehouse)."""
-    from blogetl.parser import parse_bytes
+    from blogetl.parse.parser import parse_bytes
 
     seen: dict[str, dict[str, str | None]] = {}
     for path in sorted(raw.glob("*.txt")):

@@ -20,7 +20,7 @@ def timed(label: str, fn) -> object:
 
 def main() -> None:
     """Print flow run times (the temporary Prefect server's start is paid by the first call)."""
-    from blogetl.warehouse import ingest
+    from blogetl import pipeline
     from flows.ingest import run_ingest  # imported here: starting Prefect is part of what we time
 
     tmp = Path(tempfile.mkdtemp(prefix="blogetl-bench-flow-"))
@@ -32,8 +32,8 @@ def main() -> None:
         timed("first run into a new warehouse (server up)", lambda: run_ingest(str(raw), str(tmp / "b.duckdb")))
         timed("no-op re-run", lambda: run_ingest(str(raw), str(tmp / "b.duckdb")))
         timed("first run, Dask 2-worker LocalCluster", lambda: run_ingest(str(raw), str(tmp / "c.duckdb"), task_runner="dask"))
-        timed("plain library ingest, no Prefect (--no-flow)", lambda: ingest(raw, tmp / "d.duckdb"))
-        timed("plain library no-op re-run", lambda: ingest(raw, tmp / "d.duckdb"))
+        timed("plain library ingest, no Prefect (--no-flow)", lambda: pipeline.run(raw, tmp / "d.duckdb").summary)
+        timed("plain library no-op re-run", lambda: pipeline.run(raw, tmp / "d.duckdb").summary)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

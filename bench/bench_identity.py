@@ -1,4 +1,4 @@
-"""Calibrate post identity (blogetl.identity): how same_text scores texts that are one post and texts that are not.
+"""Calibrate post identity (blogetl.parse.identity): how same_text scores texts that are one post and texts that are not.
 
 Prints, per kind of pair, the containment of the smaller text in the larger (estimated from the
 sketches, and exact from all shingles), the size ratio, and how often same_text says "one post".
@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 from gen_corpus import generate  # noqa: E402
 
-from blogetl.identity import Sighting, containment, same_text, shingle_hashes, sketch, words  # noqa: E402
-from blogetl.parser import parse_bytes  # noqa: E402
+from blogetl.parse.identity import Sighting, containment, same_text, shingle_hashes, sketch, words  # noqa: E402
+from blogetl.parse.parser import parse_bytes  # noqa: E402
 
 Pair = tuple[str, str, bool, bool]  # (text a, text b, a partial, b partial)
 

@@ -1,6 +1,6 @@
 """Loading speed: the samples copied many times with varied names and titles, then a no-op re-run.
 
-    .venv/bin/python bench/bench_load.py [--copies 200] [--batch-size 200]
+    .venv/bin/python bench/bench_load.py [--copies 200] [--chunk-dumps 200]
 
 Prints figures only; nothing here asserts a time.
 """
@@ -14,8 +14,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from blogetl.parser import parse_bytes
-from blogetl.warehouse import IngestSummary, ingest
+from blogetl import pipeline
+from blogetl.parse.parser import parse_bytes
+from blogetl.warehouse import IngestSummary
 
 RAW = Path(__file__).resolve().parents[1] / "raw"
 
@@ -58,7 +59,7 @@ def main(argv: list[str] | None = None) -> None:
     """Build, re-run, add one dump; print what each took."""
     args = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     args.add_argument("--copies", type=int, default=200)
-    args.add_argument("--batch-size", type=int, default=200)
+    args.add_argument("--chunk-dumps", type=int, default=pipeline.CHUNK_DUMPS, help="dumps per parse-and-load chunk")
     opts = args.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         raw, db = Path(tmp) / "raw", Path(tmp) / "warehouse" / "blog.duckdb"
@@ -66,11 +67,11 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{dumps} dumps ({sum(p.stat().st_size for p in raw.iterdir()) / 1e6:.1f} MB) from {opts.copies} copies of the samples")
         for label in ("first run", "no-op re-run"):
             started = time.perf_counter()
-            summary = ingest(raw, db, batch_size=opts.batch_size)
+            summary = pipeline.run(raw, db, chunk_dumps=opts.chunk_dumps).summary
             report(label, summary, time.perf_counter() - started)
         shutil.copy(RAW / "003_837c0e1b7ac6da94.txt", raw / "one_more.txt")
         started = time.perf_counter()
-        report("one new dump", ingest(raw, db, batch_size=opts.batch_size), time.perf_counter() - started)
+        report("one new dump", pipeline.run(raw, db, chunk_dumps=opts.chunk_dumps).summary, time.perf_counter() - started)
         print(f"warehouse file: {db.stat().st_size / 1e6:.1f} MB")
 
 

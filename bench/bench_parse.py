@@ -8,7 +8,7 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from blogetl.parser import parse_bytes
+from blogetl.parse.parser import parse_bytes
 
 RAW = Path(__file__).resolve().parent.parent / "raw"
 
@@ -36,7 +36,7 @@ def main() -> None:
     listing = b"\n\n".join(re.split(rb"\n(?:Arkiv|RSS Nytt)", (RAW / n).read_bytes())[0]
                             for n in ("000_17c9fd5fd54ce450.txt", "001_2e98f75a052abd0d.txt", "002_cfe29880190abf46.txt"))
     # 110 copies with numbered titles: distinct posts, as a real listing has (repeated titles over
-    # different texts would each be compared by blogetl.identity, which real pages rarely need)
+    # different texts would each be compared by blogetl.parse.identity, which real pages rarely need)
     title = re.compile(rb"(?m)^(.+)(\n\nAv , ,)")
     big = b"".join(title.sub(rb"\1 #%d\2" % k, listing) + b"\n\n" for k in range(110)) + b"\nArkiv\nRSS Nytt fr\xc3\xa5n vk.se\n"
     started = time.perf_counter()

@@ -16,7 +16,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from blogetl.models import PageKind, ParseResult, Post
-from blogetl.parser import parse_bytes
+from blogetl.parse.parser import parse_bytes
 
 # Label site -> parser sites that count as recognising it.
 SITE_EQUIV: dict[str, set[str]] = {"blogg.vk.se": {"blogg.vk.se", "vk.se"}}

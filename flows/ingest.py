@@ -16,16 +16,9 @@ from prefect.states import Completed, Failed
 from prefect.tasks import exponential_backoff
 
 from blogetl.models import PARSER_VERSION
-from blogetl.pipeline import ParseFailed, RunReport, chunks_by_bytes, load_all
-from blogetl.warehouse import (
-    DumpMeta,
-    DumpTables,
-    IngestSummary,
-    Warehouse,
-    WarehouseLocked,
-    parse_dump,
-    scan,
-)
+from blogetl.pipeline import ParseFailed, RunReport, chunks_by_bytes, load_all, parse_dump
+from blogetl.sources.scan import DumpMeta, scan
+from blogetl.warehouse import DumpTables, IngestSummary, Warehouse, WarehouseLocked
 from blogetl.warehouse.arrow import layout_digest
 from flows import _env  # noqa: F401  (flows/__init__.py applies it before any Prefect import)
 from flows.report import progress_for, summary_markdown

@@ -10,7 +10,7 @@ from pathlib import Path
 from prefect.logging import get_logger
 from watchfiles import Change, DefaultFilter, watch
 
-from blogetl.io import DUMP_SUFFIXES
+from blogetl.sources.files import DUMP_SUFFIXES
 
 log = get_logger("blogetl.watch")  # under prefect's handlers, so the arrivals show in the log
 

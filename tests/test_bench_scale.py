@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from blogetl.parser import parse_bytes
+from blogetl.parse.parser import parse_bytes
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 sys.path.insert(0, str(BENCH))

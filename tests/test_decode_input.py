@@ -16,9 +16,9 @@ from fixtures.dumps import (
     to_html_thread,
 )
 
-from blogetl.decode import decode_dump
 from blogetl.models import PageKind, ParseResult
-from blogetl.parser import parse_bytes, parse_text
+from blogetl.parse.parser import parse_bytes, parse_text
+from blogetl.sources.decode import decode_dump
 
 SAMPLES = ("000", "001", "002", "003", "004")
 # Typography that latin-1 lacks, mapped the way a legacy export would have flattened it.

@@ -6,7 +6,7 @@ import duckdb
 from fixtures.dumps import sample
 
 from blogetl.dedup import run
-from blogetl.parser import parse_text
+from blogetl.parse.parser import parse_text
 
 
 def body(prefix: str) -> str:

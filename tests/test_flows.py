@@ -102,7 +102,7 @@ def test_bad_dump_is_recorded_and_named_while_the_others_load(prefect_server, ra
 def test_parse_task_is_cached_by_content_and_parser_version(prefect_server, raw_copy):
     from prefect import flow
 
-    from blogetl.warehouse import scan
+    from blogetl.sources.scan import scan
     from flows.ingest import parse_batch
 
     metas = scan(raw_copy)[:2]

@@ -25,7 +25,7 @@ import pytest
 from fixtures.dumps import FIXTURES, GOLDEN, SAMPLES, fixture_dumps, golden_path, site_hint
 
 from blogetl.models import ParseResult
-from blogetl.parser import parse_bytes
+from blogetl.parse.parser import parse_bytes
 
 DUMPS = fixture_dumps()
 MAX_DIFFERENCES = 25

@@ -7,8 +7,8 @@ from datetime import datetime
 import pytest
 from fixtures.dumps import sample
 
-from blogetl.dates import find_dates
-from blogetl.parser import parse_bytes, parse_text
+from blogetl.parse.dates import find_dates
+from blogetl.parse.parser import parse_bytes, parse_text
 
 
 def paragraphs(prefix: str, n: int, skip: int = 2) -> str:

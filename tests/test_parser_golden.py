@@ -17,7 +17,7 @@ import pytest
 from fixtures.dumps import EXPECTED, SAMPLES, SHIPPED_RAW
 
 from blogetl.models import Comment, LineRole, ParseResult, Post
-from blogetl.parser import parse_bytes
+from blogetl.parse.parser import parse_bytes
 
 DUMPS = sorted(p for p in SAMPLES.iterdir() if p.is_file())
 

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from blogetl.models import ParseResult
-from blogetl.parser import parse_bytes, parse_text
+from blogetl.parse.parser import parse_bytes, parse_text
 
 PROPERTY_SETTINGS = settings(
     max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]

@@ -12,7 +12,7 @@ from fixtures.dumps import (
 )
 
 from blogetl.models import LineRole, PageKind, ParseResult, Post
-from blogetl.parser import parse_bytes, parse_text
+from blogetl.parse.parser import parse_bytes, parse_text
 
 TITLE_003 = sample("003").split("\n")[0]
 VK_END = "Arkiv\nRSS Nytt från vk.se"

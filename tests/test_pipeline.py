@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from blogetl import pipeline
 from blogetl.cli import app
-from blogetl.warehouse.scan import scan
+from blogetl.sources.scan import scan
 
 BAD = {"zz_binary.txt": bytes(range(256)) * 40, "zz_empty.txt": b"   \n"}
 

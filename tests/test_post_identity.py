@@ -3,7 +3,7 @@
 Real input: the sample dumps and dumps built from their text (a blog whose name became every
 article's title, two posts under one title on a listing page, an edited re-scrape, a dump cut
 short, an old warehouse keyed by title alone).  The property tests draw bodies from the
-samples' paragraphs and check ``blogetl.identity`` in both directions.
+samples' paragraphs and check ``blogetl.parse.identity`` in both directions.
 """
 
 from __future__ import annotations
@@ -19,13 +19,14 @@ from fixtures.dumps import SAMPLES, blocks, cut_after, listing_post, replace_onc
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from blogetl import identity
-from blogetl.identity import Sighting, comment_ids, disambiguate, resolve, same_text, sketch
+from blogetl import pipeline
 from blogetl.ids import post_id_for, stable_id
-from blogetl.io import DumpFile
 from blogetl.models import Comment, PageKind, ParseResult, Post
-from blogetl.parser import parse_bytes, parse_text
-from blogetl.warehouse import Warehouse, ensure_schema, ingest, to_arrow
+from blogetl.parse import identity
+from blogetl.parse.identity import Sighting, comment_ids, disambiguate, resolve, same_text, sketch
+from blogetl.parse.parser import parse_bytes, parse_text
+from blogetl.sources.files import DumpFile
+from blogetl.warehouse import Warehouse, ensure_schema, to_arrow
 from blogetl.warehouse import arrow as arrow_module
 from blogetl.warehouse import resolve as resolve_module
 
@@ -201,7 +202,7 @@ def test_five_articles_under_a_blog_name_stay_five_posts(tmp_path: Path) -> None
     parsed = {name: first_post(text) for name, text in BLOG_DUMPS.items()}
     assert {p.title for p in parsed.values()} == {BLOG}, "the parser titles every page with the blog's name"
     db = tmp_path / "blog.duckdb"
-    ingest(write(tmp_path / "raw", BLOG_DUMPS), db)
+    pipeline.run(write(tmp_path / "raw", BLOG_DUMPS), db)
     key = key_of(BLOG_DUMPS["blog_1.txt"])
     bodies = [parsed[name].body for name in sorted(parsed)]
     want = [(key, key, BLOG, bodies[0])] + [(derived_id(key, b), key, BLOG, b) for b in bodies[1:]]
@@ -213,7 +214,7 @@ def test_five_articles_under_a_blog_name_stay_five_posts(tmp_path: Path) -> None
 
 def test_two_posts_with_one_title_on_a_listing_page_both_reach_the_warehouse(tmp_path: Path) -> None:
     db = tmp_path / "blog.duckdb"
-    ingest(write(tmp_path / "raw", {"vk_listing.txt": TWO_TITLES}), db)
+    pipeline.run(write(tmp_path / "raw", {"vk_listing.txt": TWO_TITLES}), db)
     key = key_of(TWO_TITLES)
     a, b = "\n\n".join(paragraphs("001", 2)), "\n\n".join(paragraphs("002", 3))
     assert rows(db, "SELECT post_id, title_key, title, body, comment_count_declared, reactions FROM posts ORDER BY reactions") == [
@@ -223,12 +224,12 @@ def test_two_posts_with_one_title_on_a_listing_page_both_reach_the_warehouse(tmp
 def test_an_edited_rescrape_under_another_name_keeps_the_posts(tmp_path: Path) -> None:
     raw = write(tmp_path / "raw", {"000.txt": sample("000"), "003.txt": sample("003")})
     db = tmp_path / "blog.duckdb"
-    ingest(raw, db)
+    pipeline.run(raw, db)
     before = rows(db, "SELECT post_id, title FROM posts ORDER BY post_id")
     edited = replace_once(sample("003"), "organisera dbrottslighet", "organiserad brottslighet")  # a typo fixed
     edited = replace_once(edited, "Punkt slut.\n", "Punkt slut.\n\nUppdatering: artikeln finns nu även i Folkbladet.\n")
     write(raw, {"zz_edited_copy.txt": edited})
-    summary = ingest(raw, db)
+    summary = pipeline.run(raw, db).summary
     assert (summary.posts_added, summary.posts_updated, summary.post_sightings_added) == (0, 1, 1)
     assert rows(db, "SELECT post_id, title FROM posts ORDER BY post_id") == before
     (post_id,) = {pid for pid, title in before if title.startswith("Sätt stopp")}
@@ -241,12 +242,12 @@ def test_an_edited_rescrape_under_another_name_keeps_the_posts(tmp_path: Path) -
 def test_a_dump_cut_short_joins_the_post_it_cuts(tmp_path: Path) -> None:
     raw = write(tmp_path / "raw", {"003.txt": sample("003")})
     db = tmp_path / "blog.duckdb"
-    ingest(raw, db)
+    pipeline.run(raw, db)
     (post_id, body), = rows(db, "SELECT post_id, body FROM posts")
     cut = cut_after(sample("000"), "kassako för egen vin")  # the listing, cut inside its second post
     assert [p.truncated for p in parse_text(cut).posts] == [False, True]
     write(raw, {"000_cut.txt": cut})
-    summary = ingest(raw, db)
+    summary = pipeline.run(raw, db).summary
     assert (summary.posts_added, summary.posts_updated) == (1, 1)  # the listing's first post; the listing's counters
     assert rows(db, "SELECT post_id, body, truncated, reactions FROM posts WHERE title LIKE 'Sätt stopp%'") == [
         (post_id, body, False, 10)]
@@ -257,12 +258,12 @@ def test_a_dump_cut_short_joins_the_post_it_cuts(tmp_path: Path) -> None:
 def test_a_reused_headline_over_another_text_is_another_post(tmp_path: Path) -> None:
     raw = write(tmp_path / "raw", {"002.txt": sample("002")})
     db = tmp_path / "blog.duckdb"
-    ingest(raw, db)
+    pipeline.run(raw, db)
     title = "Vi närmar oss…"
     (old_id, old_body), = rows(db, "SELECT post_id, body FROM posts WHERE title = ?", title)
     later = listing((title, "Bli först att kommentera", paragraphs("001", 6)))
     write(raw, {"later.txt": later})
-    ingest(raw, db)
+    pipeline.run(raw, db)
     new_body = first_post(later).body
     assert rows(db, "SELECT post_id, title_key, body FROM posts WHERE title = ? ORDER BY post_id = ? DESC", title, old_id) == [
         (old_id, old_id, old_body), (derived_id(old_id, new_body), old_id, new_body)]
@@ -272,12 +273,12 @@ def test_an_edit_seen_in_the_same_dump_keeps_its_id_when_another_text_holds_the_
     raw = write(tmp_path / "raw", {"a.txt": listing(("Titel", "1 kommentar", paragraphs("001", 2))),
                                    "b.txt": listing(("Titel", "1 kommentar", paragraphs("002", 3)))})
     db = tmp_path / "blog.duckdb"
-    ingest(raw, db)
+    pipeline.run(raw, db)
     ids = dict(rows(db, "SELECT d.path, s.post_id FROM post_sightings s JOIN dumps d USING (dump_id)"))
     first, *rest = paragraphs("002", 3)
     edited = [replace_once(first, "vårt budgetförslag", "vårt förslag till budget"), *rest]
     write(raw, {"b.txt": listing(("Titel", "1 kommentar", edited))})
-    summary = ingest(raw, db)
+    summary = pipeline.run(raw, db).summary
     assert (summary.dumps_changed, summary.posts_added, summary.posts_removed) == (1, 0, 0)
     assert dict(rows(db, "SELECT d.path, s.post_id FROM post_sightings s JOIN dumps d USING (dump_id)")) == ids
     assert ids["a.txt"] == key_of(TWO_TITLES) != ids["b.txt"]
@@ -329,7 +330,7 @@ def _load_with_the_old_rule(raw: Path, db: Path, monkeypatch: pytest.MonkeyPatch
         m.setattr(identity, "disambiguate", lambda posts, comments: (list(posts), list(comments)))
         m.setattr(arrow_module, "disambiguate", lambda posts, comments: (list(posts), list(comments)))
         m.setattr(resolve_module, "resolve", lambda new, kept=(), prev=(): [s.post_id for s in new])
-        ingest(raw, db)
+        pipeline.run(raw, db)
     with duckdb.connect(str(db)) as con:  # the older schema had none of these, nor the redirects
         con.execute("DROP VIEW v_posts")
         for table, columns in NEW_COLUMNS.items():
@@ -339,8 +340,8 @@ def _load_with_the_old_rule(raw: Path, db: Path, monkeypatch: pytest.MonkeyPatch
         con.execute("UPDATE dumps SET parser_version = '1.0.0'")
 
 
-@pytest.mark.parametrize("batch_size", [200, 2])
-def test_an_old_warehouse_is_repaired_on_upgrade(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch_size: int) -> None:
+@pytest.mark.parametrize("chunk_dumps", [200, 2])
+def test_an_old_warehouse_is_repaired_on_upgrade(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk_dumps: int) -> None:
     raw = write(tmp_path / "raw", {**BLOG_DUMPS, "vk_listing.txt": TWO_TITLES})
     db = tmp_path / "blog.duckdb"
     _load_with_the_old_rule(raw, db, monkeypatch)
@@ -348,7 +349,7 @@ def test_an_old_warehouse_is_repaired_on_upgrade(tmp_path: Path, monkeypatch: py
     assert rows(db, "SELECT post_id, count(*) FROM post_sightings GROUP BY ALL ORDER BY ALL") == sorted([(blog, 5), (titel, 1)])
     assert rows(db, "SELECT count(*) FROM posts") == [(2,)]  # four articles and a listing post lost
 
-    summary = ingest(raw, db, batch_size=batch_size)  # in batches, old sightings wait in the warehouse for theirs
+    summary = pipeline.run(raw, db, chunk_dumps=chunk_dumps).summary  # in chunks, old sightings wait in the warehouse for theirs
     assert (summary.dumps_changed, summary.posts_added, summary.posts_updated) == (6, 5, 2)  # new columns filled
     bodies = {name: first_post(text).body for name, text in BLOG_DUMPS.items()}
     second = "\n\n".join(paragraphs("002", 3))
@@ -360,7 +361,7 @@ def test_an_old_warehouse_is_repaired_on_upgrade(tmp_path: Path, monkeypatch: py
         (blog, derived_id(blog, bodies[f"blog_{i}.txt"]), 2, "split") for i in range(2, 6))
     assert rows(db, "SELECT count(*) FROM post_sightings WHERE body_hash IS NULL OR title_key IS NULL") == [(0,)]
     assert rows(db, "SELECT count(*) FROM post_sightings WHERE body_sketch IS NOT NULL") == [(0,)]  # never stored
-    again = ingest(raw, db)
+    again = pipeline.run(raw, db).summary
     assert (again.dumps_unchanged, again.posts_added, again.posts_updated, again.posts_removed) == (6, 0, 0, 0)
 
 
@@ -369,7 +370,7 @@ def test_the_column_migration_gives_an_old_warehouse_the_new_columns_with_commen
     raw = write(tmp_path / "raw", {"003.txt": sample("003")})
     db = tmp_path / "blog.duckdb"
     _load_with_the_old_rule(raw, db, monkeypatch)
-    ingest(raw, db)
+    pipeline.run(raw, db)
     wanted = [(t, c) for t, cs in NEW_COLUMNS.items() for c in cs] + [("post_redirects", c) for c in
                                                                     ("old_post_id", "new_post_id", "run_id", "reason")]
     got = rows(db, "SELECT table_name, column_name FROM duckdb_columns() WHERE comment IS NOT NULL")

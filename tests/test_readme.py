@@ -9,9 +9,10 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
+from blogetl import pipeline
 from blogetl.cli import app
 from blogetl.dedup import run as deduplicate
-from blogetl.warehouse import ingest, load_fts
+from blogetl.warehouse import load_fts
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 
@@ -26,7 +27,7 @@ def sql_statements() -> list[str]:
 def warehouse(tmp_path_factory) -> Path:
     """The warehouse one main-job run builds from the samples raw/ ships (the tests' copies of them)."""
     db = tmp_path_factory.mktemp("readme") / "blog.duckdb"
-    ingest(Path(__file__).resolve().parent / "fixtures" / "samples", db, after_load=[deduplicate])
+    pipeline.run(Path(__file__).resolve().parent / "fixtures" / "samples", db, after_load=[deduplicate])
     return db
 
 

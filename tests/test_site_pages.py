@@ -35,7 +35,7 @@ import pytest
 from fixtures.dumps import PAGES
 
 from blogetl.models import ParseResult, Post
-from blogetl.parser import parse_bytes
+from blogetl.parse.parser import parse_bytes
 
 LABELS: list[dict[str, Any]] = json.loads((PAGES / "labels.json").read_text(encoding="utf-8"))
 FAMILIES = ("vk_blog", "folkbladet_blog", "wordpress", "blogspot", "news_article", "news_listing", "aggregator")

@@ -12,7 +12,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from blogetl.warehouse import WarehouseLocked, ingest, snapshot
+from blogetl import pipeline
+from blogetl.warehouse import WarehouseLocked, snapshot
 
 SAMPLES = Path(__file__).resolve().parent / "fixtures" / "samples"  # copies of raw/'s dumps; tests never read raw/
 LISTING, SINGLE = "000_17c9fd5fd54ce450.txt", "003_837c0e1b7ac6da94.txt"
@@ -36,7 +37,9 @@ with Warehouse.open(sys.argv[1]) as wh:
 # Loads dump by dump and sleeps at the named point, waiting to be killed.
 STOP_AT = """
 import sys, time
-from blogetl.warehouse import Warehouse, parse_dump, scan
+from blogetl.pipeline import parse_dump
+from blogetl.sources.scan import scan
+from blogetl.warehouse import Warehouse
 raw, db, stop = sys.argv[1:4]
 def mark(name):
     print(name, flush=True)
@@ -51,9 +54,9 @@ with Warehouse.open(db) as wh:
 """
 INGEST = """
 import sys
-from blogetl.warehouse import ingest
+from blogetl import pipeline
 print("start", flush=True)
-ingest(sys.argv[1], sys.argv[2])
+pipeline.run(sys.argv[1], sys.argv[2])
 """
 
 
@@ -101,11 +104,11 @@ def add_dumps(raw: Path, copies: int) -> None:
 @pytest.mark.parametrize("mode", ["ro", "rw", "rw-writing"])
 def test_an_open_analyst_session_neither_blocks_a_run_nor_is_broken_by_it(raw_copy: Path, tmp_path: Path, mode: str) -> None:
     db = tmp_path / "blog.duckdb"
-    ingest(raw_copy, db)
+    pipeline.run(raw_copy, db)
     reader = spawn(HOLD_READER, db, mode)
     assert wait_for(reader, "dumps") == "dumps 5"
     add_dumps(raw_copy, 1)
-    assert ingest(raw_copy, db, lock_timeout=1).dumps_new == 2
+    assert pipeline.run(raw_copy, db, lock_timeout=1).summary.dumps_new == 2
     with duckdb.connect(str(db), read_only=True) as con:  # a new session sees the run, not the open session's writes
         assert con.execute("SELECT count(*) FROM dumps").fetchone() == (7,)
         assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'scratch'").fetchone() == (0,)
@@ -116,30 +119,30 @@ def test_an_open_analyst_session_neither_blocks_a_run_nor_is_broken_by_it(raw_co
 
 def test_a_second_writer_retries_then_fails_naming_the_file_and_the_holder(raw_copy: Path, tmp_path: Path) -> None:
     db = tmp_path / "blog.duckdb"
-    ingest(raw_copy, db)
+    pipeline.run(raw_copy, db)
     before = snapshot(db)
     holder = spawn(HOLD_WRITER, db)
     wait_for(holder, "holding")
     started = time.monotonic()
     with pytest.raises(WarehouseLocked) as err:
-        ingest(raw_copy, db, lock_timeout=0.5)
+        pipeline.run(raw_copy, db, lock_timeout=0.5)
     assert time.monotonic() - started >= 0.4
     assert f"PID {holder.pid}" in str(err.value) and str(db) in str(err.value)
     assert snapshot(db) == before
     tell(holder)
     assert holder.wait(timeout=30) == 0
-    assert ingest(raw_copy, db).run_id == 3
+    assert pipeline.run(raw_copy, db).summary.run_id == 3
     assert sorted(p.name for p in tmp_path.iterdir()) == [".blog.duckdb.lock", "blog.duckdb", "raw"]
 
 
 def _two_builds(raw: Path, tmp_path: Path, copies: int) -> tuple[Path, Path, float]:
     """A 'clean' warehouse built by two uninterrupted runs, one left at its first run, and the second run's seconds."""
     clean, killed = tmp_path / "clean" / "blog.duckdb", tmp_path / "killed" / "blog.duckdb"
-    ingest(raw, clean)
-    ingest(raw, killed)
+    pipeline.run(raw, clean)
+    pipeline.run(raw, killed)
     add_dumps(raw, copies)
     started = time.monotonic()
-    ingest(raw, clean)
+    pipeline.run(raw, clean)
     return clean, killed, time.monotonic() - started
 
 
@@ -151,7 +154,7 @@ def test_a_run_killed_mid_way_changes_nothing_and_the_next_run_completes_it(raw_
         wait_for(victim, stop)
         kill(victim)
         assert snapshot(killed) == before, stop
-    ingest(raw_copy, killed)
+    pipeline.run(raw_copy, killed)
     assert snapshot(killed) == snapshot(clean)
 
 
@@ -168,7 +171,7 @@ def test_sigkill_at_any_moment_publishes_all_of_a_run_or_none_of_it(raw_copy: Pa
         assert state in (before, after)  # all of the run or none of it
         if state == after:
             break
-    ingest(raw_copy, killed)
+    pipeline.run(raw_copy, killed)
     final = snapshot(killed)
     assert final["ingest_runs"][:2] == after["ingest_runs"]
     assert {k: v for k, v in final.items() if k != "ingest_runs"} == {k: v for k, v in after.items() if k != "ingest_runs"}

@@ -9,20 +9,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from blogetl.identity import sketch
+from blogetl import pipeline
 from blogetl.ids import stable_id
-from blogetl.io import DumpFile
 from blogetl.models import Comment, PageKind, ParseResult, Post
-from blogetl.warehouse import (
-    DumpTables,
-    Warehouse,
-    WarehouseError,
-    ingest,
-    parse_dump,
-    scan,
-    snapshot,
-    to_arrow,
-)
+from blogetl.parse.identity import sketch
+from blogetl.pipeline import parse_dump
+from blogetl.sources.files import DumpFile
+from blogetl.sources.scan import scan
+from blogetl.warehouse import DumpTables, Warehouse, WarehouseError, snapshot, to_arrow
 from blogetl.warehouse.schema import TABLES
 
 SAMPLES = Path(__file__).resolve().parent / "fixtures" / "samples"  # copies of raw/'s dumps; tests never read raw/
@@ -52,7 +46,7 @@ def content(db: Path) -> dict[str, list[tuple]]:
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The warehouse of one run over the shipped samples (read-only tests share it)."""
     db = tmp_path_factory.mktemp("wh") / "blog.duckdb"
-    ingest(SAMPLES, db)
+    pipeline.run(SAMPLES, db)
     return db
 
 
@@ -100,9 +94,9 @@ def test_comment_threads_have_paths(built: Path) -> None:
 
 def test_second_run_changes_nothing_but_ingest_runs(raw_copy: Path, tmp_path: Path) -> None:
     db = tmp_path / "blog.duckdb"
-    first = ingest(raw_copy, db)
+    first = pipeline.run(raw_copy, db).summary
     before = content(db)
-    second = ingest(raw_copy, db)
+    second = pipeline.run(raw_copy, db).summary
     assert content(db) == before
     assert (second.dumps_seen, second.dumps_unchanged, second.dumps_new, second.dumps_changed) == (5, 5, 0, 0)
     assert (second.posts_added, second.posts_updated, second.posts_removed, second.posts_unchanged) == (0, 0, 0, 30)
@@ -114,10 +108,10 @@ def test_second_run_changes_nothing_but_ingest_runs(raw_copy: Path, tmp_path: Pa
 @pytest.mark.parametrize("sample, sightings", [(LISTING, 9), (SINGLE, 1)])
 def test_a_copy_under_a_second_name_adds_a_dump_and_sightings_only(raw_copy: Path, tmp_path: Path, sample: str, sightings: int) -> None:
     db = tmp_path / "blog.duckdb"
-    ingest(raw_copy, db)
+    pipeline.run(raw_copy, db)
     before = content(db)
     shutil.copy(raw_copy / sample, raw_copy / f"copy_of_{sample}")
-    summary = ingest(raw_copy, db)
+    summary = pipeline.run(raw_copy, db).summary
     after = content(db)
     assert (summary.dumps_new, summary.post_sightings_added, summary.posts_added, summary.posts_updated) == (1, sightings, 0, 0)
     assert len(after["dumps"]) == 6 and len(after["post_sightings"]) == 31 + sightings
@@ -136,10 +130,10 @@ def _edit_listing(raw: Path) -> None:
 
 def test_a_changed_dump_replaces_its_earlier_contribution(raw_copy: Path, tmp_path: Path) -> None:
     db = tmp_path / "blog.duckdb"
-    ingest(raw_copy, db)
+    pipeline.run(raw_copy, db)
     (old_id, old_sha), = rows(db, "SELECT dump_id, sha256 FROM dumps WHERE path LIKE '001%'")
     _edit_listing(raw_copy)
-    summary = ingest(raw_copy, db)
+    summary = pipeline.run(raw_copy, db).summary
     assert (summary.dumps_changed, summary.posts_added, summary.posts_updated, summary.posts_removed) == (1, 1, 1, 2)
     (new_id, new_sha, first, last), = rows(db, "SELECT dump_id, sha256, first_run_id, last_run_id FROM dumps WHERE path LIKE '001%'")
     assert (new_id, first, last) == (old_id, 1, 2) and new_sha != old_sha
@@ -149,11 +143,11 @@ def test_a_changed_dump_replaces_its_earlier_contribution(raw_copy: Path, tmp_pa
 
 
 def test_incremental_result_equals_a_clean_build(raw_copy: Path, tmp_path: Path) -> None:
-    ingest(raw_copy, tmp_path / "incremental.duckdb")
+    pipeline.run(raw_copy, tmp_path / "incremental.duckdb")
     _edit_listing(raw_copy)
     shutil.copy(raw_copy / SINGLE, raw_copy / "again.txt")
-    ingest(raw_copy, tmp_path / "incremental.duckdb")
-    ingest(raw_copy, tmp_path / "clean.duckdb")
+    pipeline.run(raw_copy, tmp_path / "incremental.duckdb")
+    pipeline.run(raw_copy, tmp_path / "clean.duckdb")
     incremental, clean = content(tmp_path / "incremental.duckdb"), content(tmp_path / "clean.duckdb")
     for table in ("posts", "comments", "post_sightings", "comment_sightings", "rejects"):
         assert incremental[table] == clean[table], table
@@ -161,11 +155,11 @@ def test_incremental_result_equals_a_clean_build(raw_copy: Path, tmp_path: Path)
 
 def test_an_edited_post_keeps_its_id_and_takes_the_latest_text(raw_copy: Path, tmp_path: Path) -> None:
     db = tmp_path / "blog.duckdb"
-    ingest(raw_copy, db)
+    pipeline.run(raw_copy, db)
     (post_id,), = rows(db, "SELECT post_id FROM posts WHERE title = ?", SATT_STOPP)
     single = raw_copy / SINGLE
     single.write_text(single.read_text(encoding="utf-8").replace("Punkt slut.", "Punkt slut, helt enkelt."), encoding="utf-8")
-    summary = ingest(raw_copy, db)
+    summary = pipeline.run(raw_copy, db).summary
     assert (summary.posts_updated, summary.posts_added, summary.comments_unchanged) == (1, 0, 5)
     assert rows(db, "SELECT post_id, body LIKE '%Punkt slut, helt enkelt.%' FROM posts WHERE title = ?", SATT_STOPP) == [(post_id, True)]
     bodies = rows(db, "SELECT s.body LIKE '%helt enkelt.%' FROM post_sightings s JOIN dumps d USING (dump_id) WHERE post_id = ? ORDER BY d.path", post_id)
@@ -174,19 +168,19 @@ def test_an_edited_post_keeps_its_id_and_takes_the_latest_text(raw_copy: Path, t
 
 def test_a_dump_gone_from_raw_keeps_its_rows_and_is_flagged_until_it_returns(raw_copy: Path, tmp_path: Path) -> None:
     db = tmp_path / "blog.duckdb"
-    ingest(raw_copy, db)
+    pipeline.run(raw_copy, db)
     before = content(db)
     kept = (raw_copy / SINGLE).read_bytes()
     (raw_copy / SINGLE).unlink()
-    summary = ingest(raw_copy, db)
+    summary = pipeline.run(raw_copy, db).summary
     assert (summary.dumps_seen, summary.dumps_missing) == (4, 1)
     assert rows(db, "SELECT path, missing_since_run_id FROM dumps WHERE missing_since_run_id IS NOT NULL") == [(SINGLE, 2)]
     after = content(db)
     assert {t: v for t, v in after.items() if t != "dumps"} == {t: v for t, v in before.items() if t != "dumps"}
     flagged = content(db)
-    assert ingest(raw_copy, db).dumps_missing == 1 and content(db) == flagged  # flagged once, not again each run
+    assert pipeline.run(raw_copy, db).summary.dumps_missing == 1 and content(db) == flagged  # flagged once, not again each run
     (raw_copy / SINGLE).write_bytes(kept)
-    back = ingest(raw_copy, db)
+    back = pipeline.run(raw_copy, db).summary
     assert (back.dumps_missing, back.dumps_unchanged, back.dumps_new) == (0, 5, 0)
     assert content(db) == before
 
@@ -195,7 +189,7 @@ def test_unparseable_dumps_are_rejected_with_their_text(raw_copy: Path, tmp_path
     db = tmp_path / "blog.duckdb"
     (raw_copy / "empty.txt").write_bytes(b"")
     (raw_copy / "noise.txt").write_bytes(bytes(range(256)) * 4)
-    summary = ingest(raw_copy, db)
+    summary = pipeline.run(raw_copy, db).summary
     assert summary.rejects_added == 2
     got = rows(db, "SELECT d.path, d.status, r.reason FROM rejects r JOIN dumps d USING (dump_id) ORDER BY d.path")
     assert got == [("empty.txt", "rejected", "empty_dump"), ("noise.txt", "rejected", "binary_dump")]
@@ -284,13 +278,13 @@ def test_after_load_stages_run_in_the_working_copy_before_publishing(raw_copy: P
         con.execute("CREATE OR REPLACE TABLE stage_output AS SELECT post_id FROM posts")
         return {"rows": con.execute("SELECT count(*) FROM stage_output").fetchone()[0]}
 
-    summary = ingest(raw_copy, db, after_load=[stage])
+    summary = pipeline.run(raw_copy, db, after_load=[stage]).summary
     assert summary.after_load == [{"rows": 30}] and count(db, "stage_output") == 30
 
 
 def test_a_failing_stage_publishes_nothing_but_a_failed_run(raw_copy: Path, tmp_path: Path) -> None:
     db = tmp_path / "blog.duckdb"
-    ingest(raw_copy, db)
+    pipeline.run(raw_copy, db)
     before = content(db)
     shutil.copy(raw_copy / LISTING, raw_copy / "new.txt")
 
@@ -298,11 +292,11 @@ def test_a_failing_stage_publishes_nothing_but_a_failed_run(raw_copy: Path, tmp_
         raise RuntimeError("dedup exploded")
 
     with pytest.raises(RuntimeError, match="dedup exploded"):
-        ingest(raw_copy, db, after_load=[broken])
+        pipeline.run(raw_copy, db, after_load=[broken])
     assert content(db) == before
     assert rows(db, "SELECT run_id, status, error FROM ingest_runs ORDER BY run_id")[-1] == (2, "failed", "RuntimeError: dedup exploded")
     assert sorted(p.name for p in tmp_path.iterdir()) == [".blog.duckdb.lock", "blog.duckdb", "raw"]
-    assert ingest(raw_copy, db).dumps_new == 1
+    assert pipeline.run(raw_copy, db).summary.dumps_new == 1
 
 
 def test_a_finished_run_refuses_more_work(tmp_path: Path) -> None:
@@ -314,7 +308,7 @@ def test_a_finished_run_refuses_more_work(tmp_path: Path) -> None:
 
 def test_plan_splits_scanned_dumps_by_sha256(raw_copy: Path, tmp_path: Path) -> None:
     db = tmp_path / "blog.duckdb"
-    ingest(raw_copy, db)
+    pipeline.run(raw_copy, db)
     (raw_copy / "new.txt").write_text("Rubrik\n\nText.\n", encoding="utf-8")
     (raw_copy / SINGLE).write_text((raw_copy / SINGLE).read_text(encoding="utf-8") + "\n", encoding="utf-8")
     with Warehouse.open(db) as wh:
@@ -335,20 +329,18 @@ def test_parsed_dumps_travel_as_picklable_arrow() -> None:
 def test_a_new_parser_version_reparses_every_dump_and_changes_no_content(raw_copy, tmp_path):
     import duckdb
 
-    from blogetl.warehouse import ingest as run
-
     db = tmp_path / "blog.duckdb"
-    run(raw_copy, db)
+    pipeline.run(raw_copy, db)
     with duckdb.connect(str(db)) as con:
         before = con.execute("SELECT post_id, title, body FROM posts ORDER BY ALL").fetchall()
         con.execute("UPDATE dumps SET parser_version = '0.0.1'")
-    summary = run(raw_copy, db)
+    summary = pipeline.run(raw_copy, db).summary
     assert (summary.dumps_changed, summary.dumps_unchanged) == (5, 0)
     assert (summary.posts_added, summary.posts_updated, summary.posts_removed) == (0, 0, 0)
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT post_id, title, body FROM posts ORDER BY ALL").fetchall() == before
         assert con.execute("SELECT DISTINCT parser_version FROM dumps").fetchall() == [(__import__("blogetl").PARSER_VERSION,)]
-    assert run(raw_copy, db).dumps_unchanged == 5
+    assert pipeline.run(raw_copy, db).summary.dumps_unchanged == 5
 
 
 def test_a_file_that_is_not_a_warehouse_is_a_clear_error_and_stays_untouched(raw_copy: Path, tmp_path: Path) -> None:
@@ -359,7 +351,7 @@ def test_a_file_that_is_not_a_warehouse_is_a_clear_error_and_stays_untouched(raw
     db = tmp_path / "blog.duckdb"
     db.write_bytes(b"SQLite format 3\x00 something else entirely")
     with pytest.raises(WarehouseError, match=r"blog\.duckdb cannot be opened as a DuckDB 1\.4\.4 warehouse") as caught:
-        ingest(raw_copy, db)
+        pipeline.run(raw_copy, db)
     # a SQLite header made DuckDB try to download sqlite_scanner: no run may reach the internet
     assert "download" not in str(caught.value) and "http" not in str(caught.value)
     assert db.read_bytes() == b"SQLite format 3\x00 something else entirely"
@@ -384,11 +376,11 @@ def test_a_file_name_that_is_not_utf8_loads_under_an_escaped_name(raw_copy: Path
 
     os.rename(os.fsencode(raw_copy / SINGLE), os.fsencode(raw_copy) + b"/bl\xe5gg.txt")
     db = tmp_path / "blog.duckdb"
-    first = ingest(raw_copy, db)
+    first = pipeline.run(raw_copy, db).summary
     assert (first.status, first.dumps_new) == ("succeeded", 5)
     assert rows(db, "SELECT path, posts_found, comments_found FROM dumps WHERE path LIKE 'bl%'") == [("bl\\xe5gg.txt", 1, 5)]
     assert count(db, "posts") == 30
-    again = ingest(raw_copy, db)
+    again = pipeline.run(raw_copy, db).summary
     assert (again.dumps_unchanged, again.dumps_new, again.dumps_missing) == (5, 0, 0)
 
 
@@ -397,7 +389,7 @@ def test_a_dump_deleted_during_the_scan_is_left_out_and_the_rest_load(raw_copy: 
                                                                        caplog: pytest.LogCaptureFixture) -> None:
     import importlib
 
-    scan_module = importlib.import_module("blogetl.warehouse.scan")  # the package exports a scan() too
+    scan_module = importlib.import_module("blogetl.sources.scan")
     listed = scan_module.discover_dumps(raw_copy)
 
     def listing_then_delete(root: Path) -> list[Path]:
@@ -405,7 +397,7 @@ def test_a_dump_deleted_during_the_scan_is_left_out_and_the_rest_load(raw_copy: 
         return listed
 
     monkeypatch.setattr(scan_module, "discover_dumps", listing_then_delete)
-    summary = ingest(raw_copy, tmp_path / "blog.duckdb")
+    summary = pipeline.run(raw_copy, tmp_path / "blog.duckdb").summary
     assert (summary.status, summary.dumps_new) == ("succeeded", 4)
     assert f"{SINGLE} disappeared while raw/ was scanned" in caplog.text
 
@@ -430,7 +422,7 @@ def test_an_unreadable_dump_is_named_and_the_others_load(raw_copy: Path, tmp_pat
 
     db = tmp_path / "blog.duckdb"
     _unreadable(monkeypatch, SINGLE)
-    summary = ingest(raw_copy, db)
+    summary = pipeline.run(raw_copy, db).summary
     assert (summary.status, summary.dumps_seen, summary.dumps_new, summary.dumps_unreadable) == ("succeeded", 5, 4, 1)
     assert summary.unreadable == {SINGLE: "cannot be read: Permission denied"}
     assert f"UNREADABLE 1: {SINGLE} (cannot be read: Permission denied)" in summary.format()
@@ -439,6 +431,6 @@ def test_an_unreadable_dump_is_named_and_the_others_load(raw_copy: Path, tmp_pat
     assert out.exit_code == 1 and f"1 dump(s) not loaded: {SINGLE}" in out.output
     assert f"{SINGLE}: cannot be read: Permission denied" in out.output
     monkeypatch.undo()
-    fixed = ingest(raw_copy, db)
+    fixed = pipeline.run(raw_copy, db).summary
     assert (fixed.dumps_new, fixed.dumps_unreadable, fixed.dumps_missing) == (1, 0, 0)
     assert count(db, "comments") == 5

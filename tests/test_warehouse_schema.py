@@ -11,7 +11,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from blogetl.warehouse import ensure_schema, extension_directory, ingest, shell_sql
+from blogetl import pipeline
+from blogetl.warehouse import ensure_schema, extension_directory, shell_sql
 from blogetl.warehouse.arrow import STAGED_TABLES
 from blogetl.warehouse.examples import EXAMPLES
 from blogetl.warehouse.schema import INGEST_RUNS, TABLES, arrow_schema
@@ -27,7 +28,7 @@ SEARCH = """
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The warehouse of one run over the shipped samples."""
     db = tmp_path_factory.mktemp("wh") / "blog.duckdb"
-    ingest(SAMPLES, db)
+    pipeline.run(SAMPLES, db)
     return db
 
 
@@ -85,9 +86,9 @@ def test_swedish_full_text_search_finds_inflected_forms(con: duckdb.DuckDBPyConn
 def test_the_search_index_follows_the_posts(tmp_path: Path) -> None:
     raw = Path(shutil.copytree(SAMPLES, tmp_path / "raw"))
     db = tmp_path / "blog.duckdb"
-    ingest(raw, db)
+    pipeline.run(raw, db)
     (raw / "new.txt").write_text("Ny rubrik\n\nLångt inlägg om brottsligheten i staden.\n", encoding="utf-8")
-    ingest(raw, db)
+    pipeline.run(raw, db)
     with duckdb.connect(str(db), read_only=True) as con:
         con.execute(shell_sql())
         assert "Ny rubrik" in [r[0] for r in con.execute(SEARCH).fetchall()]  # it only says 'brottsligheten'

@@ -13,8 +13,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from blogetl.io import DUMP_SUFFIXES, discover_dumps, printable, read_dump
-from blogetl.parser import parse_bytes
+from blogetl.parse.parser import parse_bytes
+from blogetl.sources.files import DUMP_SUFFIXES, discover_dumps, printable, read_dump
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 err = Console(stderr=True)

@@ -1,5 +1,6 @@
-"""One run, whatever runs it: scan → plan → parse (a pluggable map) → load in bounded chunks →
-after-load stages → publish → a RunReport that decides what failed.
+"""One run, whatever runs it: scan (blogetl.sources) → plan → parse (blogetl.parse, a pluggable
+map) → load in bounded chunks (blogetl.warehouse) → after-load stages → publish → a RunReport
+that decides what failed.
 
 The command line (``blogetl ingest --no-flow``) and the Prefect flow (``flows/ingest.py``)
 both end in a ``RunReport``; its ``not_loaded`` and ``exit_code`` are the one set of failure
@@ -16,9 +17,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from blogetl.warehouse.arrow import DumpTables
-from blogetl.warehouse.ingest import parse_dump
-from blogetl.warehouse.scan import DumpMeta, scan
+from blogetl.parse.parser import parse_bytes
+from blogetl.sources.scan import DumpMeta, scan
+from blogetl.warehouse.arrow import DumpTables, to_arrow
 from blogetl.warehouse.store import AfterLoad, Warehouse
 from blogetl.warehouse.summary import IngestSummary
 
@@ -29,6 +30,13 @@ ParseMap = Callable[[Sequence[DumpMeta]], Iterable[tuple[DumpMeta, DumpTables | 
 # holds in memory at once does not grow with the corpus.
 CHUNK_BYTES = 8_000_000
 CHUNK_DUMPS = 200
+
+
+def parse_dump(meta: DumpMeta) -> DumpTables:
+    """Read and parse one dump into Arrow tables (what a parallel parse task returns)."""
+    dump = meta.read()
+    result = parse_bytes(dump.data, filename=dump.path, site_hint=dump.site_hint)
+    return to_arrow(dump, result, modified_at=meta.modified_at)
 
 
 def parse_in_process(metas: Sequence[DumpMeta]) -> Iterator[tuple[DumpMeta, DumpTables | BaseException]]:
@@ -93,9 +101,11 @@ class ParseFailed(Exception):
     """A parse that failed where it ran (a worker, a task), carried by its message."""
 
 
-def load_parsed(wh: Warehouse, results: Iterable[tuple[DumpMeta, DumpTables | BaseException]]) -> tuple[dict[str, str], dict[str, str]]:
-    """Load one chunk's parses in path order (ids never depend on which parse finished first);
-    returns the dumps whose parse failed and those the parser rejected whole."""
+def load_parsed(wh: Warehouse, results: Iterable[tuple[DumpMeta, DumpTables | BaseException]],
+                chunk_dumps: int = CHUNK_DUMPS) -> tuple[dict[str, str], dict[str, str]]:
+    """Load one chunk's parses in path order (ids never depend on which parse finished first),
+    chunk_dumps dumps per transaction; returns the dumps whose parse failed and those the parser
+    rejected whole."""
     tables: list[DumpTables] = []
     failed: dict[str, str] = {}
     for meta, result in results:
@@ -105,21 +115,21 @@ def load_parsed(wh: Warehouse, results: Iterable[tuple[DumpMeta, DumpTables | Ba
         else:
             tables.append(result)
     tables.sort(key=lambda t: t.paths)
-    wh.load_arrow(tables)
+    wh.load_arrow(tables, batch_size=chunk_dumps)
     rejected = {path: why for part in tables for path, why in part.rejected().items()}
     return failed, rejected
 
 
 def load_all(wh: Warehouse, todo: Sequence[DumpMeta], parse_map: ParseMap = parse_in_process,
-             chunk_bytes: int = CHUNK_BYTES) -> tuple[dict[str, str], dict[str, str]]:
-    """Parse and load the dumps chunk by chunk (one chunk in memory at a time); returns the dumps
-    whose parse failed and those the parser rejected whole."""
+             chunk_bytes: int = CHUNK_BYTES, chunk_dumps: int = CHUNK_DUMPS) -> tuple[dict[str, str], dict[str, str]]:
+    """Parse and load the dumps chunk by chunk (one chunk in memory at a time, at most chunk_bytes
+    and chunk_dumps); returns the dumps whose parse failed and those the parser rejected whole."""
     failed: dict[str, str] = {}
     rejected: dict[str, str] = {}
-    for chunk in chunks_by_bytes(todo, chunk_bytes):
+    for chunk in chunks_by_bytes(todo, chunk_bytes, chunk_dumps):
         with wh.timer("parse"):
             results = list(parse_map(chunk))
-        more_failed, more_rejected = load_parsed(wh, results)
+        more_failed, more_rejected = load_parsed(wh, results, chunk_dumps)
         failed.update(more_failed)
         rejected.update(more_rejected)
         del results
@@ -134,12 +144,14 @@ def run(
     parse_map: ParseMap = parse_in_process,
     lock_timeout: float = 30.0,
     chunk_bytes: int = CHUNK_BYTES,
+    chunk_dumps: int = CHUNK_DUMPS,
 ) -> RunReport:
-    """Load the new and changed dumps under raw_dir into db_path, publish it, and report."""
+    """Load the new and changed dumps under raw_dir into db_path, publish it, and report; running
+    twice is safe (the second run loads nothing new)."""
     with Warehouse.open(db_path, lock_timeout=lock_timeout) as wh:
         with wh.timer("scan"):
             scanned = scan(raw_dir)
             todo = wh.plan(scanned).todo
-        failed, rejected = load_all(wh, todo, parse_map, chunk_bytes)
+        failed, rejected = load_all(wh, todo, parse_map, chunk_bytes, chunk_dumps)
         summary = wh.finish(after_load=after_load)
     return RunReport(summary, RunReport.rules(summary.unreadable, failed, rejected), dumps_seen=summary.dumps_seen)

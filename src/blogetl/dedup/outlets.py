@@ -30,11 +30,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from blogetl.sites.outlets import OUTLETS, Outlet
+from blogetl.parse.sites.outlets import OUTLETS, Outlet
 
 __all__ = ["DEFAULT_OUTLETS", "Evidence", "Outlet", "detect", "mention_regex", "site_outlet"]
 
-# The outlets the site profiles know (blogetl.sites.outlets): one place per site.
+# The outlets the site profiles know (blogetl.parse.sites.outlets): one place per site.
 DEFAULT_OUTLETS: tuple[Outlet, ...] = OUTLETS
 
 # {O} is one outlet alias; {OS} a list of them ("VK och Folkbladet", "VK, Folkbladet").

@@ -11,7 +11,9 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from blogetl.identity import (
+from blogetl.ids import stable_id
+from blogetl.models import DumpStatus, ParseResult, Post
+from blogetl.parse.identity import (
     HEAD_CHARS,
     SHINGLE_WORDS,
     SKETCH_SIZE,
@@ -19,9 +21,7 @@ from blogetl.identity import (
     disambiguate,
     page_sighting,
 )
-from blogetl.ids import stable_id
-from blogetl.io import DumpFile
-from blogetl.models import DumpStatus, ParseResult, Post
+from blogetl.sources.files import DumpFile
 from blogetl.warehouse.schema import (
     COMMENT_SIGHTINGS,
     DUMPS,

@@ -1,4 +1,4 @@
-"""Post ids across dumps: each incoming sighting joins the stored post that shows its text (blogetl.identity).
+"""Post ids across dumps: each incoming sighting joins the stored post that shows its text (blogetl.parse.identity).
 
 Runs inside a batch's transaction, after the batch's dumps are classified (``_batch``) and
 before their sightings are written.  Stored sightings of the same title keys from other dumps
@@ -18,7 +18,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from blogetl.identity import Sighting, Sketch, comment_ids, resolve, same_text, sketch
+from blogetl.parse.identity import Sighting, Sketch, comment_ids, resolve, same_text, sketch
 from blogetl.warehouse.arrow import DumpTables
 from blogetl.warehouse.schema import COMMENT_SIGHTINGS, arrow_schema
 

@@ -16,8 +16,9 @@ from typing import Any, TypeVar
 
 import duckdb
 
-from blogetl.io import DumpFile
 from blogetl.models import PARSER_VERSION, ParseResult
+from blogetl.sources.files import DumpFile
+from blogetl.sources.scan import DumpMeta, Plan, plan
 from blogetl.timing import timed
 from blogetl.warehouse import changes
 from blogetl.warehouse._sql import column_list, connect, literal, transaction
@@ -28,7 +29,6 @@ from blogetl.warehouse.files import WarehouseFiles, discard_work, publish_work, 
 from blogetl.warehouse.fts import fts_index_exists, rebuild_fts
 from blogetl.warehouse.lock import WriterLock
 from blogetl.warehouse.merge import load_batch
-from blogetl.warehouse.scan import DumpMeta, Plan, plan
 from blogetl.warehouse.schema import INGEST_RUNS, TABLES
 from blogetl.warehouse.summary import IngestSummary, RunCounts
 

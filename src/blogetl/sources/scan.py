@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from blogetl.io import DumpFile, discover_dumps, read_dump, relative_name, site_hint_for
+from blogetl.sources.files import DumpFile, discover_dumps, read_dump, relative_name, site_hint_for
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +19,7 @@ class DumpMeta:
     """A dump file's identity without its bytes: enough to plan a run and to read it later."""
 
     root: Path
-    path: str  # relative to root, forward slashes, valid UTF-8 (see io.relative_name)
+    path: str  # relative to root, forward slashes, valid UTF-8 (see files.relative_name)
     sha256: str
     size: int
     site_hint: str | None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from blogetl.sites.base import EntryRule, Profile, Site, rx
+from blogetl.parse.sites.base import EntryRule, Profile, Site, rx
 
 # "Av <author>, <date>, <comment label> <reactions>": the scraper usually stripped author
 # and date, leaving "Av , , 2 kommentarer 11".  The strict shape (two commas, a comment

@@ -14,8 +14,16 @@ from __future__ import annotations
 
 import re
 
-from blogetl.sites import aggregator, blogspot, folkbladet_blog, generic, news, vk_blog, wordpress
-from blogetl.sites.base import EntryRule, Profile, Site
+from blogetl.parse.sites import (
+    aggregator,
+    blogspot,
+    folkbladet_blog,
+    generic,
+    news,
+    vk_blog,
+    wordpress,
+)
+from blogetl.parse.sites.base import EntryRule, Profile, Site
 
 # Most specific first: the first profile with a sign on the page reads it.
 PROFILES: tuple[Profile, ...] = (

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from blogetl.sites.common import DATE_PATTERNS, MONTHS
+from blogetl.parse.sites.common import DATE_PATTERNS, MONTHS
 
 
 @dataclass(frozen=True)

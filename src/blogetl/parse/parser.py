@@ -12,14 +12,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from blogetl import identity, pages, sites
-from blogetl import patterns as pt
-from blogetl.dates import find_dates
-from blogetl.decode import decode_dump, normalise_text
 from blogetl.ids import normalise_key, post_id_for, stable_id
-from blogetl.lines import Ledger, Line, PostDraft, join_paragraphs, split_lines
 from blogetl.models import Comment, LineRole, PageKind, ParseResult, Post, Reject, RejectReason
-from blogetl.sites import Profile
+from blogetl.parse import identity, pages, sites
+from blogetl.parse import patterns as pt
+from blogetl.parse.dates import find_dates
+from blogetl.parse.lines import Ledger, Line, PostDraft, join_paragraphs, split_lines
+from blogetl.parse.sites import Profile
+from blogetl.sources.decode import decode_dump, normalise_text
 
 _WS = re.compile(r"\s+")
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from blogetl.sites.base import EntryRule, Profile, rx
-from blogetl.sites.common import NOT_HEADLINE
+from blogetl.parse.sites.base import EntryRule, Profile, rx
+from blogetl.parse.sites.common import NOT_HEADLINE
 
 # "fredag 14 juni 2013", "onsdag, mars 30, 2011"
 DATE_HEADER = rx(

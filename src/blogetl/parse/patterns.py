@@ -1,11 +1,11 @@
-"""Markers every page kind shares: comment labels and threads, prose, reject reasons (site knowledge is in blogetl.sites)."""
+"""Markers every page kind shares: comment labels and threads, prose, reject reasons (site knowledge is in blogetl.parse.sites)."""
 
 from __future__ import annotations
 
 import re
 
 from blogetl.models import RejectReason
-from blogetl.sites.vk_blog import BYLINE, COMMENT_LABEL  # noqa: F401  (the platform's byline, for tests and tools)
+from blogetl.parse.sites.vk_blog import BYLINE, COMMENT_LABEL  # noqa: F401  (the platform's byline, for tests and tools)
 
 COMMENT_LABEL_LINE = re.compile(rf"^(?P<label>{COMMENT_LABEL})$")
 

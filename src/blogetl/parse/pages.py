@@ -1,7 +1,7 @@
 """Reading pages of sites other than the blog platform: headlines, entries of listing pages, teasers.
 
 Pure functions over lines; the parser turns the drafts they return into records.  How a
-family lays out its pages is data in ``blogetl.sites``; what is here holds for all of them:
+family lays out its pages is data in ``blogetl.parse.sites``; what is here holds for all of them:
 
 - the headline of an article is the last short line above its first paragraph of prose,
   skipping lines that never are headlines (dates, menus, captions, source lines, names);
@@ -16,19 +16,19 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-from blogetl import patterns as pt
-from blogetl.dates import find_dates
-from blogetl.lines import Ledger, Line, PostDraft
 from blogetl.models import LineRole
-from blogetl.sites import BY_NAME, Profile
-from blogetl.sites.common import (
+from blogetl.parse import patterns as pt
+from blogetl.parse.dates import find_dates
+from blogetl.parse.lines import Ledger, Line, PostDraft
+from blogetl.parse.sites import BY_NAME, Profile
+from blogetl.parse.sites.common import (
     COMMON_CHROME,
     COMMON_NOTICES,
     POST_FOOTER,
     READ_MORE_LINE,
     TEASER_END,
 )
-from blogetl.sites.generic import PROFILE as _PLAIN
+from blogetl.parse.sites.generic import PROFILE as _PLAIN
 
 _INNER_SENTENCE = re.compile(r"[a-zåäö)”][.!?] [A-ZÅÄÖ][a-zåäö]+ \w")
 _SENTENCE_END = re.compile(r"(?<!\.\.)[.:;”\"’)»]$|…$")

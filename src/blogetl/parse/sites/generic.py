@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from blogetl.sites.base import Profile
-from blogetl.sites.common import NOT_HEADLINE
+from blogetl.parse.sites.base import Profile
+from blogetl.parse.sites.common import NOT_HEADLINE
 
 PROFILE = Profile(
     name="generic",

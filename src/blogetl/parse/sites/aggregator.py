@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from blogetl.sites.base import Profile, rx
-from blogetl.sites.common import _DAY, _MONTH, _YEAR, NOT_HEADLINE
+from blogetl.parse.sites.base import Profile, rx
+from blogetl.parse.sites.common import _DAY, _MONTH, _YEAR, NOT_HEADLINE
 
 # "Folkbladet - den 3:e maj 2016", "Västerbottens-Kuriren - den 16:e november 2020"
 SOURCE_LINE = rx(rf"^(?P<source>[^\W\d_][^\n]{{0,40}}?)\s+[-–]\s+den\s+{_DAY}\s+{_MONTH}\s+{_YEAR}$", 2)

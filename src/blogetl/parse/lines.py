@@ -6,8 +6,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from blogetl import patterns as pt
 from blogetl.models import LineRole, LineUse, Reject, RejectReason
+from blogetl.parse import patterns as pt
 
 _WS = re.compile(r"\s+")
 

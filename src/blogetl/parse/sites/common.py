@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from blogetl.sites.base import rx
+from blogetl.parse.sites.base import rx
 
 MONTHS: dict[str, int] = {
     # Swedish, full and abbreviated; English as WordPress and Blogspot themes print them

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from blogetl.sites.base import EntryRule, Profile, Site, rx
-from blogetl.sites.common import NOT_HEADLINE
+from blogetl.parse.sites.base import EntryRule, Profile, Site, rx
+from blogetl.parse.sites.common import NOT_HEADLINE
 
 # A section page's stamp under each headline: "2020-11-05 09:12", "Politik2016-02-03 08:15"
 STAMP = rx(r"^(?P<section>[^\W\d_][\w &-]{0,30}?)?\s*(?P<date>(?:19|20)\d\d-[01]\d-[0-3]\d(?:\s+[012]\d[:.][0-5]\d)?)$")

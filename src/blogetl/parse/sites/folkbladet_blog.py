@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from blogetl.sites import vk_blog
-from blogetl.sites.base import Site, rx
+from blogetl.parse.sites import vk_blog
+from blogetl.parse.sites.base import Site, rx
 
 PROFILE = replace(
     vk_blog.PROFILE,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from blogetl.sites.base import EntryRule, Profile, Site, rx
-from blogetl.sites.common import NOT_HEADLINE
+from blogetl.parse.sites.base import EntryRule, Profile, Site, rx
+from blogetl.parse.sites.common import NOT_HEADLINE
 
 _DATE = r"(?P<date>[0-3]?\d\s+[^\W\d_]{3,9}\.?,?\s+(?:19|20)\d\d|[^\W\d_]{3,9}\.?\s+[0-3]?\d,?\s+(?:19|20)\d\d|(?:19|20)\d\d-[01]\d-[0-3]\d)"
 _COUNTER = r"(?P<label>Lämna en kommentar|Leave a comment|Kommentera|\d+ (?:kommentarer|kommentar|svar|comments?|Comments?))"
