@@ -12,8 +12,8 @@ import pytest
 from fixtures.dumps import ROOT, SAMPLES, sample
 from typer.testing import CliRunner
 
-from blogetl.cli import app
 from blogetl.models import Comment, Post, Reject
+from flows.cli import app  # the installed `blogetl`: blogetl.cli's commands and the Prefect ones
 
 SUMMARY = re.compile(r"^parsed (\d+) dumps: (\d+) posts, (\d+) comments, (\d+) rejects in \d+\.\d{3} s$")
 MODELS = {"post": Post, "comment": Comment, "reject": Reject}

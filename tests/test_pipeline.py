@@ -7,11 +7,14 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import typer
+import typer.main
 from typer.testing import CliRunner
 
+from blogetl import cli as library_cli
 from blogetl import pipeline
-from blogetl.cli import app
 from blogetl.sources.scan import scan
+from flows import cli as flows_cli
 
 BAD = {"zz_binary.txt": bytes(range(256)) * 40, "zz_empty.txt": b"   \n"}
 
@@ -54,14 +57,32 @@ def test_chunks_are_bounded_by_bytes_and_keep_every_dump(raw_copy: Path) -> None
     assert len(chunks) > 1
 
 
-def test_cli_without_prefect_exits_1_and_names_the_dumps(raw_copy: Path, tmp_path: Path) -> None:
-    """`blogetl ingest --no-flow` follows the report: exit 0 on clean input; 1 and each dump named on bad."""
-    clean = CliRunner().invoke(app, ["ingest", "--no-flow", "--raw", str(raw_copy), "--db", str(tmp_path / "c.duckdb")])
+@pytest.mark.parametrize("app, no_flow", [(flows_cli.app, ["--no-flow"]), (library_cli.app, [])], ids=["blogetl", "library"])
+def test_cli_without_prefect_exits_1_and_names_the_dumps(raw_copy: Path, tmp_path: Path, app: typer.Typer, no_flow: list[str]) -> None:
+    """`blogetl ingest --no-flow` (the library's `ingest` command) follows the report: exit 0 on clean
+    input; 1 and each dump named on bad; a missing --raw is a usage error (2)."""
+    clean = CliRunner().invoke(app, ["ingest", *no_flow, "--raw", str(raw_copy), "--db", str(tmp_path / "c.duckdb")])
     assert clean.exit_code == 0
-    bad = CliRunner().invoke(app, ["ingest", "--no-flow", "--raw", str(raw_with_bad_dumps(raw_copy)),
+    bad = CliRunner().invoke(app, ["ingest", *no_flow, "--raw", str(raw_with_bad_dumps(raw_copy)),
                                    "--db", str(tmp_path / "w.duckdb")])
     assert bad.exit_code == 1
     assert "2 dump(s) not loaded: zz_binary.txt, zz_empty.txt" in bad.output
+    missing = CliRunner().invoke(app, ["ingest", *no_flow, "--raw", str(tmp_path / "nowhere"), "--db", str(tmp_path / "m.duckdb")])
+    assert missing.exit_code == 2 and "raw folder not found" in missing.output
+
+
+def test_the_blogetl_command_is_the_library_commands_plus_the_prefect_ones() -> None:
+    """The installed command keeps every library command and adds the flow-only ones; its `ingest`
+    has the library's options plus the flow's."""
+    def commands(app: typer.Typer) -> dict[str, list[str]]:
+        group = typer.main.get_group(app)
+        return {name: sorted(p.name for p in cmd.params if p.name) for name, cmd in group.commands.items()}
+
+    library, installed = commands(library_cli.app), commands(flows_cli.app)
+    assert sorted(library) == ["ingest", "parse", "shell-init"]
+    assert sorted(installed) == ["ingest", "parse", "serve", "shell-init", "watch"]
+    assert all(installed[name] == library[name] for name in ("parse", "shell-init"))
+    assert set(installed["ingest"]) == set(library["ingest"]) | {"task_runner", "dask_address", "flow"}
 
 
 @pytest.mark.flows
@@ -69,7 +90,7 @@ def test_flow_and_library_fail_the_same_way(prefect_server: str, raw_copy: Path,
     """The same bad inputs through the flow: the same exit code and the same dumps named."""
     raw = raw_with_bad_dumps(raw_copy)
     library = pipeline.run(raw, tmp_path / "lib.duckdb")
-    result = CliRunner().invoke(app, ["ingest", "--raw", str(raw), "--db", str(tmp_path / "flow.duckdb")])
+    result = CliRunner().invoke(flows_cli.app, ["ingest", "--raw", str(raw), "--db", str(tmp_path / "flow.duckdb")])
     assert result.exit_code == library.exit_code == 1
     assert library.message in result.output
 

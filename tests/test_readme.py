@@ -10,9 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from blogetl import pipeline
-from blogetl.cli import app
 from blogetl.dedup import run as deduplicate
 from blogetl.warehouse import load_fts
+from flows.cli import app
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 

@@ -346,7 +346,7 @@ def test_a_new_parser_version_reparses_every_dump_and_changes_no_content(raw_cop
 def test_a_file_that_is_not_a_warehouse_is_a_clear_error_and_stays_untouched(raw_copy: Path, tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from blogetl.cli import app
+    from flows.cli import app
 
     db = tmp_path / "blog.duckdb"
     db.write_bytes(b"SQLite format 3\x00 something else entirely")
@@ -418,7 +418,7 @@ def test_an_unreadable_dump_is_named_and_the_others_load(raw_copy: Path, tmp_pat
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     from typer.testing import CliRunner
 
-    from blogetl.cli import app
+    from flows.cli import app
 
     db = tmp_path / "blog.duckdb"
     _unreadable(monkeypatch, SINGLE)

@@ -1,5 +1,9 @@
 """The `blogetl` command line: a thin shell over the library."""
 
+# The library's commands (parse, shell-init, ingest without Prefect). The installed `blogetl`
+# command is flows/cli.py: these commands plus the Prefect ones (ingest as a flow, serve, watch).
+# Nothing here imports `flows` or Prefect (tests/test_layout.py checks it).
+
 from __future__ import annotations
 
 import json
@@ -90,93 +94,39 @@ def require_raw(raw: Path) -> None:
         raise typer.BadParameter(f"raw folder not found: {raw}", param_hint="--raw")
 
 
-def require_cron(cron: str) -> None:
-    """Fail before starting Prefect when the schedule is not a cron expression Prefect accepts."""
-    from prefect.client.schemas.schedules import CronSchedule
-    from pydantic import ValidationError
-
-    try:
-        CronSchedule(cron=cron)
-    except ValidationError as exc:
-        raise typer.BadParameter(f"not a cron expression: {cron!r} (for example '*/15 * * * *')", param_hint="--cron") from exc
-
-
 RawOption = Annotated[Path, typer.Option("--raw", help="folder of dumps")]
 DbOption = Annotated[Path, typer.Option("--db", help="the published DuckDB warehouse")]
+DedupOption = Annotated[bool, typer.Option(help="run the cross-publication deduplication stage")]
 
 
 @app.command()
 def ingest(
     raw: RawOption = Path("raw"),
     db: DbOption = Path("warehouse/blog.duckdb"),
-    task_runner: Annotated[str, typer.Option(help="threads, or dask for a Dask cluster")] = "threads",
-    dask_address: Annotated[str | None, typer.Option(help="tcp://host:port of an existing Dask scheduler")] = None,
-    dedup: Annotated[bool, typer.Option(help="run the cross-publication deduplication stage")] = True,
-    flow: Annotated[bool, typer.Option(help="run as a Prefect flow run (--no-flow: the plain library, no Prefect)")] = True,
+    dedup: DedupOption = True,
 ) -> None:
     """Parse new or changed dumps under --raw and publish the warehouse at --db (safe to re-run)."""
     require_raw(raw)
     db.parent.mkdir(parents=True, exist_ok=True)
-    if not flow:
-        from blogetl import pipeline
-        from blogetl.warehouse.errors import WarehouseError
+    from blogetl import pipeline
+    from blogetl.warehouse.errors import WarehouseError
 
-        stages = []
-        if dedup:
-            from blogetl.dedup import run as deduplicate
+    stages = []
+    if dedup:
+        from blogetl.dedup import run as deduplicate
 
-            stages.append(deduplicate)
-        try:
-            report = pipeline.run(raw, db, after_load=stages)
-        except WarehouseError as exc:
-            err.print(f"[red]ingest failed:[/red] {exc}", highlight=False)
-            raise typer.Exit(1) from exc
-        typer.echo(report.summary.format())
-        if not report.ok:
-            err.print(f"[red]ingest did not complete:[/red] {report.message}", highlight=False)
-            for line in report.details():
-                err.print(f"  {line}", highlight=False)
-        raise typer.Exit(report.exit_code)
-    from flows.ingest import run_ingest
-
-    state, _report = run_ingest(str(raw), str(db), dedup=dedup, task_runner=task_runner, dask_address=dask_address)
-    if not state.is_completed():  # the flow has logged its summary already
-        err.print(f"[red]ingest did not complete:[/red] {state.message}", highlight=False)
-        raise typer.Exit(1)
-
-
-@app.command()
-def serve(
-    cron: Annotated[str, typer.Option(help="cron schedule of the ingest deployment")] = "*/15 * * * *",
-    raw: RawOption = Path("raw"),
-    db: DbOption = Path("warehouse/blog.duckdb"),
-) -> None:
-    """Serve the ingest flow as a Prefect deployment on a cron schedule (Ctrl-C stops it)."""
-    require_raw(raw)
-    require_cron(cron)
-    from flows.serve import serve as serve_flow
-
-    serve_flow(cron, str(raw), str(db))
-
-
-@app.command()
-def watch(
-    raw: RawOption = Path("raw"),
-    db: DbOption = Path("warehouse/blog.duckdb"),
-    settle: Annotated[float, typer.Option(help="seconds a new file must stay unchanged before it is read")] = 1.0,
-) -> None:
-    """Ingest once, then again whenever dumps arrive in --raw (a burst of files gives one run)."""
-    require_raw(raw)
-    from flows.ingest import run_ingest
-    from flows.watch import watch_raw
-
-    def run_once() -> None:
-        state, _report = run_ingest(str(raw), str(db))
-        if not state.is_completed():
-            err.print(f"[red]ingest did not complete:[/red] {state.message}", highlight=False)
-
-    err.print(f"watching {raw} (Ctrl-C to stop)")
-    watch_raw(raw, run_once, settle=settle)
+        stages.append(deduplicate)
+    try:
+        report = pipeline.run(raw, db, after_load=stages)
+    except WarehouseError as exc:
+        err.print(f"[red]ingest failed:[/red] {exc}", highlight=False)
+        raise typer.Exit(1) from exc
+    typer.echo(report.summary.format())
+    if not report.ok:
+        err.print(f"[red]ingest did not complete:[/red] {report.message}", highlight=False)
+        for line in report.details():
+            err.print(f"  {line}", highlight=False)
+    raise typer.Exit(report.exit_code)
 
 
 if __name__ == "__main__":  # pragma: no cover
