@@ -122,7 +122,7 @@ class DedupConfig:
     # in the article (the cut word and a "Läs mer" are not).  Measured on the samples' posts cut
     # to 25-60 words: 0.83-1.00; an unrelated post sharing a phrase: below 0.3.
     excerpt_min_cov: float = 0.8
-    batch_size: int = 4000  # posts fingerprinted per batch (memory bound)
+    batch_size: int = 1000  # posts fingerprinted per batch (memory bound: ~300 MB of numpy temporaries at 4000)
 
     def digest(self) -> str:
         """A short hash of all settings; stored so a change triggers a full recompute."""

@@ -212,7 +212,7 @@ def assign_ids(groups: list[Group], prev: Previous, run_no: int) -> Assignment:
             aid = mine[0]
             created[aid] = prev.created.get(aid, run_no)
         else:
-            aid = _fresh_id(g.canonical, used)
+            aid = fresh_id(g.canonical, used)
             created[aid] = run_no
         used.add(aid)
         ids.append(aid)
@@ -248,7 +248,7 @@ def _members_of(prev: Previous) -> dict[str, set[str]]:
     return out
 
 
-def _fresh_id(canonical: str, used: set[str]) -> str:
+def fresh_id(canonical: str, used: set[str]) -> str:
     """An id derived from the canonical post, salted only if that id was ever used."""
     aid = stable_id("article", canonical)
     salt = 1

@@ -73,9 +73,11 @@ def open_work(files: WarehouseFiles) -> duckdb.DuckDBPyConnection:
 
 # DuckDB takes 80 % of RAM unless told: the writer gets a bound, and spills to a folder beside
 # the warehouse beyond it.  BLOGETL_DUCKDB_MEMORY_LIMIT overrides it (any DuckDB size: '2GB').
-# 512 MB failed a 1 GB corpus in the dedup stage (it reads every post's body in one query:
-# "failed to pin block", bench/scale.py): 4 GB until that stage works in bounded batches.
-DEFAULT_MEMORY_LIMIT = "4GB"
+# Every stage works in bounded batches (the dedup stage's big aggregations on integer keys, in
+# buckets), so the bound holds at any corpus size (bench/scale.py, README "Performance").
+# Insertion order is not preserved: no table's meaning depends on it (every reader orders),
+# and keeping it costs memory in every CREATE TABLE AS / INSERT ... SELECT.
+DEFAULT_MEMORY_LIMIT = "512MB"
 
 
 def limit_memory(con: duckdb.DuckDBPyConnection, files: WarehouseFiles) -> None:
@@ -83,6 +85,7 @@ def limit_memory(con: duckdb.DuckDBPyConnection, files: WarehouseFiles) -> None:
     limit = os.environ.get("BLOGETL_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)
     con.execute(f"SET memory_limit = {literal(limit)}")
     con.execute(f"SET temp_directory = {literal(str(files.work) + '.tmp')}")
+    con.execute("SET preserve_insertion_order = false")
 
 
 def close_and_publish(con: duckdb.DuckDBPyConnection, files: WarehouseFiles) -> None:
