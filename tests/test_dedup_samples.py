@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from bench_dedup import load_posts, sample_posts  # noqa: E402
 
 from blogetl.dedup import run  # noqa: E402
-from blogetl.dedup.schema import TABLES  # noqa: E402
+from blogetl.warehouse.schema import DEDUP_TABLES as TABLES  # noqa: E402
 
 VK_TITLE = "Sätt stopp för organiserad brottslighet. Varenda skattekrona ska gå till de människor som har behov av välfärden"
 FB_TITLE = "Stoppa organiserad brottslighet från att etablera sig i Umeå"

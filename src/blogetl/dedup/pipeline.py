@@ -36,9 +36,17 @@ from blogetl.dedup.group import (
     group,
 )
 from blogetl.dedup.normalise import Doc, Vocab, tokenise_batch
-from blogetl.dedup.schema import ensure_schema
 from blogetl.ids import stable_id
 from blogetl.timing import timed
+from blogetl.warehouse.ddl import ensure_schema
+from blogetl.warehouse.schema import (
+    ARTICLE_REDIRECTS,
+    DEDUP,
+    DEDUP_STATE,
+    OUTLETS,
+    insert_new,
+    upsert,
+)
 
 log = logging.getLogger("blogetl.dedup")
 STATE_TABLES = ("dedup_docs", "dedup_lines", "dedup_fingerprints", "dedup_boilerplate",
@@ -74,7 +82,7 @@ def run(con: duckdb.DuckDBPyConnection, config: DedupConfig = DEFAULT) -> dict[s
     s = Summary()
     with s.timed("schema"):
         _require_posts(con)
-        ensure_schema(con)
+        ensure_schema(con, (DEDUP,))
         _seed_outlets(con)
         settings_changed = _settings_changed(con, config)
         outlets = _load_outlets(con)
@@ -141,7 +149,7 @@ def _state(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
 def _set_state(con: duckdb.DuckDBPyConnection, **values: str) -> None:
     """Upsert values into dedup_state."""
     for key, value in values.items():
-        con.execute("INSERT OR REPLACE INTO dedup_state VALUES (?, ?)", [key, value])
+        upsert(con, DEDUP_STATE, {"key": key, "value": value})
 
 
 def _settings_changed(con: duckdb.DuckDBPyConnection, config: DedupConfig) -> bool:
@@ -164,8 +172,7 @@ def _seed_outlets(con: duckdb.DuckDBPyConnection) -> None:
     seeded = set(_FIRST_SEED) if state == "1" else set(json.loads(state) if state else [])
     for o in ol.DEFAULT_OUTLETS:
         if o.outlet_id not in seeded:
-            con.execute("INSERT OR IGNORE INTO outlets VALUES (?, ?, ?, ?)",
-                        [o.outlet_id, o.name, list(o.aliases), o.kind])
+            insert_new(con, OUTLETS, {"outlet_id": o.outlet_id, "name": o.name, "aliases": list(o.aliases), "kind": o.kind})
     _set_state(con, outlets_seeded=json.dumps(sorted(seeded | {o.outlet_id for o in ol.DEFAULT_OUTLETS})))
 
 
@@ -822,4 +829,4 @@ def _write_redirects(con: duckdb.DuckDBPyConnection, redirects: dict[str, str], 
     """Record merged ids and repoint older redirects so every lookup is one hop."""
     for old_id, new_id in sorted(redirects.items()):
         con.execute("UPDATE article_redirects SET article_id = ? WHERE article_id = ?", [new_id, old_id])
-        con.execute("INSERT OR REPLACE INTO article_redirects VALUES (?, ?, ?, 'merged')", [old_id, new_id, run_no])
+        upsert(con, ARTICLE_REDIRECTS, {"old_article_id": old_id, "article_id": new_id, "run_no": run_no, "reason": "merged"})

@@ -1,25 +1,36 @@
-"""Applying the schema: tables, views, comments and the full-text index, idempotently."""
+"""Applying the schema registry: tables, views, comments and the full-text index, idempotently.
+
+``ensure_schema`` creates what is missing and migrates what an older blogetl left: it adds the
+columns a newer one declares, and rebuilds (rows kept) a table that still carries a PRIMARY KEY
+or UNIQUE constraint, as the dedup stage's tables did until its schema joined the registry.
+"""
 
 from __future__ import annotations
 
 import duckdb
 
-from blogetl.warehouse._sql import literal, transaction
+from blogetl.warehouse._sql import column_list, literal, transaction
 from blogetl.warehouse.fts import fts_index_exists, rebuild_fts
-from blogetl.warehouse.schema import TABLES, create_sql
-from blogetl.warehouse.views import VIEWS
+from blogetl.warehouse.schema import PARTS, WAREHOUSE, Table, create_sql, tables
+from blogetl.warehouse.views import VIEWS, View
 
 # (object, column or '') -> comment, for every table, view and column of the public schema.
 Comments = dict[tuple[str, str], str]
+_MAIN = "schema_name = 'main' AND database_name = current_database()"
 
 
-def wanted_comments() -> Comments:
-    """The comment every table, view and column should carry."""
+def views(*parts: str) -> tuple[View, ...]:
+    """The views of the given parts (all when none is named)."""
+    return tuple(v for v in VIEWS if not parts or v.part in parts)
+
+
+def wanted_comments(*parts: str) -> Comments:
+    """The comment every table, view and column (of the given parts, or all) should carry."""
     out: Comments = {}
-    for table in TABLES:
+    for table in tables(*parts):
         out[(table.name, "")] = f"{table.comment} Key: {', '.join(table.key)}."
         out.update({(table.name, c.name): c.comment for c in table.columns})
-    for view in VIEWS:
+    for view in views(*parts):
         out[(view.name, "")] = view.comment
         out.update({(view.name, col): text for col, text in view.columns.items()})
     return out
@@ -27,10 +38,10 @@ def wanted_comments() -> Comments:
 
 def current_comments(con: duckdb.DuckDBPyConnection) -> Comments:
     """The comments the main schema carries now."""
-    rows = con.execute("""
-        SELECT table_name, '', comment FROM duckdb_tables() WHERE schema_name = 'main' AND database_name = current_database()
-        UNION ALL SELECT view_name, '', comment FROM duckdb_views() WHERE schema_name = 'main' AND database_name = current_database() AND NOT internal
-        UNION ALL SELECT table_name, column_name, comment FROM duckdb_columns() WHERE schema_name = 'main' AND database_name = current_database()
+    rows = con.execute(f"""
+        SELECT table_name, '', comment FROM duckdb_tables() WHERE {_MAIN}
+        UNION ALL SELECT view_name, '', comment FROM duckdb_views() WHERE {_MAIN} AND NOT internal
+        UNION ALL SELECT table_name, column_name, comment FROM duckdb_columns() WHERE {_MAIN}
     """).fetchall()
     return {(obj, col): text for obj, col, text in rows}
 
@@ -43,28 +54,75 @@ def comment_sql(obj: str, column: str, text: str) -> str:
     return f"COMMENT ON {kind} {obj} IS {literal(text)}"
 
 
-def add_missing_columns(con: duckdb.DuckDBPyConnection) -> None:
-    """Add columns a newer blogetl defines to tables an older one created (loads insert BY NAME)."""
-    have = set(con.execute(
-        "SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'main' AND database_name = current_database()"
-    ).fetchall())
-    for table in TABLES:
+def existing_columns(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
+    """table -> {column: type} in column order, for every table of the main schema."""
+    out: dict[str, dict[str, str]] = {}
+    for table, column, kind in con.execute(
+        f"SELECT table_name, column_name, data_type FROM duckdb_columns() WHERE {_MAIN} ORDER BY table_name, column_index"
+    ).fetchall():
+        out.setdefault(table, {})[column] = kind
+    return out
+
+
+def add_missing_columns(con: duckdb.DuckDBPyConnection, *parts: str) -> None:
+    """Add columns a newer blogetl defines to tables an older one created (loads insert BY NAME).
+
+    NOT NULL is left out: DuckDB cannot add a column with a constraint, and old rows have no value.
+    """
+    have = existing_columns(con)
+    for table in tables(*parts):
         for c in table.columns:
-            if (table.name, c.name) not in have:
+            if c.name not in have.get(table.name, {}):
                 con.execute(f"ALTER TABLE {table.name} ADD COLUMN {c.name} {c.type}")
 
 
-def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create whatever is missing (tables, views, comments, full-text index) in one transaction; safe to repeat."""
+def constrained_tables(con: duckdb.DuckDBPyConnection, *parts: str) -> list[Table]:
+    """Registry tables that carry a PRIMARY KEY or UNIQUE constraint (made by an older blogetl)."""
+    names = {r[0] for r in con.execute(
+        f"SELECT table_name FROM duckdb_constraints() WHERE {_MAIN} AND constraint_type IN ('PRIMARY KEY', 'UNIQUE')"
+    ).fetchall()}
+    return [t for t in tables(*parts) if t.name in names]
+
+
+def drop_key_constraints(con: duckdb.DuckDBPyConnection, *parts: str) -> list[str]:
+    """Rebuild each constrained table as the registry declares it, rows kept; returns their names.
+
+    DuckDB cannot drop a PRIMARY KEY, so the rows move to a new table that takes the old one's
+    name (views read tables by name, so they follow; ensure_schema sets the comments again).
+    A column only the old table has (a user's addition to outlets, say) is kept, after the declared ones.
+    """
+    have = existing_columns(con)
+    done = []
+    for table in constrained_tables(con, *parts):
+        old = have[table.name]
+        new = f"{table.name}__rebuilt"
+        extra = ", ".join(f"{name} {kind}" for name, kind in old.items() if name not in table.names)
+        create = create_sql(table).replace(f" {table.name} (", f" {new} (", 1)
+        con.execute(f"DROP TABLE IF EXISTS {new}")
+        con.execute(create[:-1] + f", {extra})" if extra else create)
+        con.execute(f"INSERT INTO {new} ({column_list(old)}) SELECT {column_list(old)} FROM {table.name}")
+        con.execute(f"DROP TABLE {table.name}")
+        con.execute(f"ALTER TABLE {new} RENAME TO {table.name}")
+        done.append(table.name)
+    return done
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection, parts: tuple[str, ...] = PARTS) -> None:
+    """Create and migrate the tables and views of the given parts (all by default), with every
+    comment, and the full-text index when the warehouse part is included; one transaction, safe to repeat.
+
+    The dedup stage passes ``(DEDUP,)``: it needs only a posts table and runs on any database.
+    """
     with transaction(con):
-        for table in TABLES:
+        for table in tables(*parts):
             con.execute(create_sql(table))
-        add_missing_columns(con)
-        for view in VIEWS:
+        drop_key_constraints(con, *parts)
+        add_missing_columns(con, *parts)
+        for view in views(*parts):
             con.execute(f"CREATE OR REPLACE VIEW {view.name} AS {view.sql}")
         have = current_comments(con)
-        for (obj, column), text in wanted_comments().items():
+        for (obj, column), text in wanted_comments(*parts).items():
             if have.get((obj, column)) != text:
                 con.execute(comment_sql(obj, column, text))
-        if not fts_index_exists(con):
+        if WAREHOUSE in parts and not fts_index_exists(con):
             rebuild_fts(con)

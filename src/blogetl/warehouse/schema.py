@@ -1,32 +1,53 @@
-"""The warehouse tables as data: names, types and the comments that make the data dictionary."""
+"""Every table of the warehouse as data, the dedup stage's too: names, types, keys and the comments
+that make the data dictionary.
+
+One key policy for all of them: a table's key is declared here as data (and named in its comment)
+but never as a PRIMARY KEY or UNIQUE constraint, because in DuckDB 1.4 a constraint's index makes
+the file grow by a block at every checkpoint (duckdb/duckdb#19468).  The writers keep keys unique
+(the loader's merge, the dedup stage's delete-and-rewrite, ``upsert`` and ``insert_new`` below)
+and the tests check it.  ``blogetl.warehouse.ddl.ensure_schema`` creates and migrates them all.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
+import duckdb
 import pyarrow as pa
 
 from blogetl.warehouse.summary import RunCounts
 
+# Which stage writes a table (and which tables ensure_schema handles for a caller): the loader's
+# tables need the warehouse; the dedup stage's need only a posts table, so it runs on any database.
+WAREHOUSE = "warehouse"
+DEDUP = "dedup"
+PARTS = (WAREHOUSE, DEDUP)
+
 
 @dataclass(frozen=True)
 class Column:
-    """One column: its DuckDB type, its comment, and whether loads supply it (staged)."""
+    """One column: its DuckDB type, its comment, whether loads supply it (staged), whether it may
+    be null, and whether it differs between two identical builds (volatile: run times)."""
 
     name: str
     type: str
     comment: str
     staged: bool = True
+    not_null: bool = False
+    volatile: bool = False
 
 
 @dataclass(frozen=True)
 class Table:
-    """One table of the public schema; key is unique, kept so by the loader."""
+    """One table; key is unique (and not null), kept so by its writer, never by a constraint."""
 
     name: str
     comment: str
     key: tuple[str, ...]
     columns: tuple[Column, ...]
+    part: str = WAREHOUSE
 
     @property
     def names(self) -> list[str]:
@@ -39,9 +60,15 @@ class Table:
         return [c.name for c in self.columns if c.staged]
 
 
+def _col(name: str, type_: str, comment: str) -> Column:
+    """A column from a (name, type, comment) triple; a type ending in NOT NULL makes it required."""
+    base, not_null = (type_.removesuffix(" NOT NULL"), True) if type_.endswith(" NOT NULL") else (type_, False)
+    return Column(name, base, comment, not_null=not_null)
+
+
 def _cols(*specs: tuple[str, str, str]) -> tuple[Column, ...]:
     """Columns from (name, type, comment) triples."""
-    return tuple(Column(*spec) for spec in specs)
+    return tuple(_col(*spec) for spec in specs)
 
 
 # Offsets everywhere are Python str indices into dumps.decoded_text (0-based, end exclusive);
@@ -181,10 +208,12 @@ INGEST_RUNS = Table(
     "ingest_runs",
     "One row per ingestion run that reached the end, successful or failed; killed runs leave no trace.",
     ("run_id",),
-    _cols(
-        ("run_id", "INTEGER", "run number, 1 for the first run"),
-        ("started_at", "TIMESTAMP", "when the run started (UTC)"),
-        ("finished_at", "TIMESTAMP", "when the run published the warehouse (UTC)"),
+    _cols(("run_id", "INTEGER", "run number, 1 for the first run"))
+    + (
+        Column("started_at", "TIMESTAMP", "when the run started (UTC)", volatile=True),
+        Column("finished_at", "TIMESTAMP", "when the run published the warehouse (UTC)", volatile=True),
+    )
+    + _cols(
         ("status", "VARCHAR", "succeeded or failed"),
         ("error", "VARCHAR", "why a failed run failed; null on success"),
         ("parser_version", "VARCHAR", "version of the parser the run used"),
@@ -206,7 +235,191 @@ POST_REDIRECTS = Table(
     ),
 )
 
-TABLES = (DUMPS, POSTS, POST_SIGHTINGS, COMMENTS, COMMENT_SIGHTINGS, REJECTS, INGEST_RUNS, POST_REDIRECTS)
+# --- the dedup stage's tables (blogetl.dedup) ---------------------------------------------------
+# Analyst-facing: outlets, articles, article_members, article_redirects, post_pairs,
+# passage_matches, post_outlets (and the v_articles view); internal state has the dedup_ prefix.
+
+
+def _dedup(name: str, comment: str, key: tuple[str, ...], *specs: tuple[str, str, str]) -> Table:
+    """A table the dedup stage writes."""
+    return Table(name, comment, key, _cols(*specs), part=DEDUP)
+
+
+OUTLETS = _dedup(
+    "outlets",
+    "Newspapers, magazines and sites that publish articles. Editable: add outlets or aliases; the next dedup run re-reads "
+    "them. Seeded once with VK, Folkbladet, Offentliga Affärer, Expressen and a few others.",
+    ("outlet_id",),
+    ("outlet_id", "VARCHAR NOT NULL", "stable short id, e.g. vk, folkbladet, offentliga-affarer"),
+    ("name", "VARCHAR NOT NULL", "display name"),
+    ("aliases", "VARCHAR[] NOT NULL", "every name it goes by; an alias with a dot and no space is a domain matched against the dump's site"),
+    ("kind", "VARCHAR", "newspaper, trade press, ..."),
+)
+
+ARTICLES = _dedup(
+    "articles",
+    "One row per article: a text published once or several times (versions in several outlets, re-scrapes, reports quoting "
+    "it). Every post belongs to exactly one article; most have one member.",
+    ("article_id",),
+    ("article_id", "VARCHAR NOT NULL", "stable id: kept when versions join, the older id survives a merge (see article_redirects); never a component number"),
+    ("canonical_post_id", "VARCHAR NOT NULL", "the fullest version (most words; ties: first seen, then post_id)"),
+    ("title", "VARCHAR", "title of the canonical post"),
+    ("members", "INTEGER NOT NULL", "posts in the article"),
+    ("versions", "INTEGER NOT NULL", "members with relation version (distinct texts)"),
+    ("duplicates", "INTEGER NOT NULL", "members with relation duplicate (re-scrapes of a version)"),
+    ("quotes", "INTEGER NOT NULL", "members with relation quote (reports quoting it)"),
+    ("created_run", "INTEGER NOT NULL", "dedup run that first created this id (smaller = older)"),
+    ("changed_run", "INTEGER NOT NULL", "last dedup run that changed its membership or canonical post"),
+)
+
+ARTICLE_MEMBERS = _dedup(
+    "article_members",
+    "Which article each post belongs to, how (relation), where that copy was published (outlet, with evidence) and how "
+    "similar it is to the member it matched best.",
+    ("post_id",),
+    ("article_id", "VARCHAR NOT NULL", "articles.article_id"),
+    ("post_id", "VARCHAR NOT NULL", "posts.post_id; each post appears exactly once"),
+    ("relation", "VARCHAR NOT NULL", "version: a distinct text of the article (a single post is its only version); duplicate: "
+     "the same text as another member (re-scrape); quote: a report quoting or reproducing parts of it; excerpt: a listing's "
+     "teaser of it (posts.is_excerpt)"),
+    ("is_canonical", "BOOLEAN NOT NULL", "true for the article's canonical post"),
+    ("outlet_id", "VARCHAR", "where this copy was published (first of outlet_ids); null when nothing says"),
+    ("outlet_ids", "VARCHAR[] NOT NULL", "all outlets this copy names for itself (a post printed in two papers names both)"),
+    ("outlet_source", "VARCHAR", "evidence kind for outlet_id: text (the post says so), site (the dump's site), self (a news page naming its own paper)"),
+    ("outlet_evidence", "VARCHAR", "the phrase (or site) that names the outlet"),
+    ("outlet_evidence_start", "INTEGER", "character offset of the phrase in posts.body"),
+    ("outlet_evidence_end", "INTEGER", "one past its last character"),
+    ("matched_post_id", "VARCHAR", "the other member this post shares most text with (null for a single-member article)"),
+    ("matched_relation", "VARCHAR", "relation of that pair (post_pairs.relation)"),
+    ("coverage_self", "DOUBLE", "share of this post's words (boilerplate excluded) found in matched_post_id"),
+    ("coverage_other", "DOUBLE", "share of matched_post_id's words found in this post"),
+    ("matched_words", "INTEGER", "identical words in the shared passages"),
+    ("passages", "INTEGER", "separate shared passages (see passage_matches)"),
+)
+
+ARTICLE_REDIRECTS = _dedup(
+    "article_redirects",
+    "Article ids that no longer exist and the article they were merged into; follow article_id to find it (always one hop).",
+    ("old_article_id",),
+    ("old_article_id", "VARCHAR NOT NULL", "an id that was merged away"),
+    ("article_id", "VARCHAR NOT NULL", "the surviving article"),
+    ("run_no", "INTEGER NOT NULL", "dedup run that merged it"),
+    ("reason", "VARCHAR NOT NULL", "merged: joined an older article"),
+)
+
+POST_PAIRS = _dedup(
+    "post_pairs",
+    "Every verified pair of posts that share at least one aligned passage, with the relation it was classified as (an "
+    "unverified candidate is never stored). Only duplicate and version join articles; quote and excerpt attach a single "
+    "post; shared (a reused paragraph) never groups.",
+    ("post_a", "post_b"),
+    ("post_a", "VARCHAR NOT NULL", "the smaller post_id"),
+    ("post_b", "VARCHAR NOT NULL", "the larger post_id"),
+    ("relation", "VARCHAR NOT NULL", "duplicate, version, quote, excerpt or shared (thresholds in blogetl.dedup.config)"),
+    ("quoter_post_id", "VARCHAR", "for quote: the post reproducing the other; for excerpt: the teaser"),
+    ("coverage_a", "DOUBLE NOT NULL", "share of post_a's words (boilerplate excluded) in shared passages"),
+    ("coverage_b", "DOUBLE NOT NULL", "share of post_b's words in shared passages"),
+    ("matched_words", "INTEGER NOT NULL", "identical words in shared passages"),
+    ("passages", "INTEGER NOT NULL", "separate passages"),
+    ("longest_passage", "INTEGER NOT NULL", "matched words of the longest passage"),
+    ("shared_fingerprints", "INTEGER NOT NULL", "sampled n-gram fingerprints the candidate join found in common"),
+)
+
+PASSAGE_MATCHES = _dedup(
+    "passage_matches",
+    "The shared passages of each verified pair, with character ranges in both bodies, so every grouping can be audited: "
+    "substr(body, start + 1, end - start).",
+    ("post_a", "post_b", "passage_no"),
+    ("post_a", "VARCHAR NOT NULL", "post_pairs.post_a"),
+    ("post_b", "VARCHAR NOT NULL", "post_pairs.post_b"),
+    ("passage_no", "INTEGER NOT NULL", "1-based, in post_b's order"),
+    ("a_start", "INTEGER NOT NULL", "character offset in post_a's body (0-based)"),
+    ("a_end", "INTEGER NOT NULL", "one past the passage's last character in post_a"),
+    ("b_start", "INTEGER NOT NULL", "character offset in post_b's body"),
+    ("b_end", "INTEGER NOT NULL", "one past the passage's last character in post_b"),
+    ("matched_words", "INTEGER NOT NULL", "identical words in the passage (small edits inside are bridged)"),
+    ("shared_text", "VARCHAR NOT NULL", "the passage as it reads in post_a"),
+)
+
+POST_OUTLETS = _dedup(
+    "post_outlets",
+    "Every outlet a post names for itself, with the evidence; article_members shows the best one.",
+    ("post_id", "outlet_id"),
+    ("post_id", "VARCHAR NOT NULL", "posts.post_id"),
+    ("outlet_id", "VARCHAR NOT NULL", "outlets.outlet_id"),
+    ("rank", "INTEGER NOT NULL", "1 = first mentioned"),
+    ("source", "VARCHAR NOT NULL", "text, site or self (see article_members.outlet_source)"),
+    ("phrase", "VARCHAR NOT NULL", "the phrase or site"),
+    ("start_offset", "INTEGER", "character offset of the phrase in posts.body; null for site"),
+    ("end_offset", "INTEGER", "one past the phrase"),
+)
+
+DEDUP_DOCS = _dedup(
+    "dedup_docs",
+    "Internal: posts the dedup stage has fingerprinted, with the content hash that decides whether a post must be redone.",
+    ("post_id",),
+    ("post_id", "VARCHAR NOT NULL", "posts.post_id"),
+    ("content_md5", "VARCHAR NOT NULL", "md5 of body and site when fingerprinted"),
+    ("words", "INTEGER NOT NULL", "words in the body"),
+    ("fingerprints", "INTEGER NOT NULL", "sampled n-grams stored"),
+)
+
+DEDUP_LINES = _dedup(
+    "dedup_lines",
+    "Internal: the key of every line holding words, per post; counting posts per key finds boilerplate.",
+    ("post_id", "line_no"),
+    ("post_id", "VARCHAR NOT NULL", "posts.post_id"),
+    ("line_no", "INTEGER NOT NULL", "0-based line of the body"),
+    ("line_key", "UBIGINT NOT NULL", "xxh3_64 over the line's word hashes"),
+    ("words", "INTEGER NOT NULL", "words on the line"),
+)
+
+DEDUP_FINGERPRINTS = _dedup(
+    "dedup_fingerprints",
+    "Internal: sampled word n-gram fingerprints of every post, kept so new posts are compared against them instead of all "
+    "pairs again.",
+    ("post_id", "pos"),
+    ("post_id", "VARCHAR NOT NULL", "posts.post_id"),
+    ("fp", "UBIGINT NOT NULL", "n-gram hash (blogetl.dedup.fingerprint: stable across versions)"),
+    ("pos", "INTEGER NOT NULL", "word position of the n-gram in the body"),
+    ("line_key", "UBIGINT NOT NULL", "key of its line, to mask boilerplate at query time"),
+)
+
+DEDUP_BOILERPLATE = _dedup(
+    "dedup_boilerplate",
+    "Lines masked as boilerplate (signatures, sign-offs, missed chrome): they recur in many posts and never count as shared text.",
+    ("line_key",),
+    ("line_key", "UBIGINT NOT NULL", "dedup_lines.line_key"),
+    ("posts", "INTEGER NOT NULL", "posts containing the line"),
+    ("words", "INTEGER NOT NULL", "words on the line"),
+    ("example", "VARCHAR", "the line as it reads in one post"),
+)
+
+DEDUP_STATE = _dedup(
+    "dedup_state",
+    "Internal: settings digest, outlets digest, run counter.",
+    ("key",),
+    ("key", "VARCHAR NOT NULL", "setting name"),
+    ("value", "VARCHAR", "its value"),
+)
+
+DEDUP_RUNS = Table(
+    "dedup_runs",
+    "One row per dedup run that changed something, with its summary.",
+    ("run_no",),
+    (
+        Column("run_no", "INTEGER", "1, 2, ...", not_null=True),
+        Column("started_at", "TIMESTAMP", "UTC start", not_null=True, volatile=True),
+        Column("seconds", "DOUBLE", "wall time", not_null=True, volatile=True),
+        Column("summary", "JSON", "counts and timings as returned by blogetl.dedup.run", not_null=True, volatile=True),
+    ),
+    part=DEDUP,
+)
+
+WAREHOUSE_TABLES = (DUMPS, POSTS, POST_SIGHTINGS, COMMENTS, COMMENT_SIGHTINGS, REJECTS, INGEST_RUNS, POST_REDIRECTS)
+DEDUP_TABLES = (OUTLETS, ARTICLES, ARTICLE_MEMBERS, ARTICLE_REDIRECTS, POST_PAIRS, PASSAGE_MATCHES, POST_OUTLETS,
+                DEDUP_DOCS, DEDUP_LINES, DEDUP_FINGERPRINTS, DEDUP_BOILERPLATE, DEDUP_STATE, DEDUP_RUNS)
+TABLES = WAREHOUSE_TABLES + DEDUP_TABLES
 
 _ARROW_TYPES = {
     "VARCHAR": pa.string(),
@@ -223,10 +436,39 @@ def arrow_schema(table: Table) -> pa.Schema:
     return pa.schema([(c.name, _ARROW_TYPES[c.type]) for c in table.columns if c.staged])
 
 
-def create_sql(table: Table) -> str:
-    """CREATE TABLE IF NOT EXISTS for a table.
+def tables(*parts: str) -> tuple[Table, ...]:
+    """The tables of the given parts (all when none is named), in declaration order."""
+    return tuple(t for t in TABLES if not parts or t.part in parts)
 
-    Keys are documented, not declared: in DuckDB 1.4 a PRIMARY KEY's index makes the file grow
-    by a block at every checkpoint (duckdb/duckdb#19468); the loader keeps keys unique itself.
+
+def create_sql(table: Table) -> str:
+    """CREATE TABLE IF NOT EXISTS for a table: columns and NOT NULL, never a key constraint (see the module doc)."""
+    cols = ", ".join(f"{c.name} {c.type}{' NOT NULL' if c.not_null else ''}" for c in table.columns)
+    return f"CREATE TABLE IF NOT EXISTS {table.name} ({cols})"
+
+
+def _key_match(table: Table, left: str, right: str) -> str:
+    """The join condition of two aliases on the table's key."""
+    return " AND ".join(f"{left}.{k} = {right}.{k}" for k in table.key)
+
+
+def _merge_source(row: Mapping[str, Any]) -> str:
+    """A one-row source relation for MERGE, its values bound as parameters in row order."""
+    return "(SELECT " + ", ".join(f"? AS {name}" for name in row) + ") AS s"
+
+
+def upsert(con: duckdb.DuckDBPyConnection, table: Table, row: Mapping[str, Any]) -> None:
+    """Write one row, replacing the row holding its key (what INSERT OR REPLACE did with a PRIMARY KEY).
+
+    One MERGE statement, so it is atomic on its own; row names the key and any other columns.
     """
-    return f"CREATE TABLE IF NOT EXISTS {table.name} ({', '.join(f'{c.name} {c.type}' for c in table.columns)})"
+    rest = [name for name in row if name not in table.key]
+    update = f"WHEN MATCHED THEN UPDATE SET {', '.join(f'{n} = s.{n}' for n in rest)} " if rest else ""
+    con.execute(f"MERGE INTO {table.name} t USING {_merge_source(row)} ON {_key_match(table, 't', 's')} "
+                f"{update}WHEN NOT MATCHED THEN INSERT BY NAME", list(row.values()))
+
+
+def insert_new(con: duckdb.DuckDBPyConnection, table: Table, row: Mapping[str, Any]) -> None:
+    """Write one row unless a row holding its key exists (what INSERT OR IGNORE did with a PRIMARY KEY)."""
+    con.execute(f"MERGE INTO {table.name} t USING {_merge_source(row)} ON {_key_match(table, 't', 's')} "
+                "WHEN NOT MATCHED THEN INSERT BY NAME", list(row.values()))

@@ -29,7 +29,7 @@ from blogetl.warehouse.files import WarehouseFiles, discard_work, publish_work, 
 from blogetl.warehouse.fts import fts_index_exists, rebuild_fts
 from blogetl.warehouse.lock import WriterLock
 from blogetl.warehouse.merge import load_batch
-from blogetl.warehouse.schema import INGEST_RUNS, TABLES
+from blogetl.warehouse.schema import INGEST_RUNS, WAREHOUSE_TABLES
 from blogetl.warehouse.summary import IngestSummary, RunCounts
 
 log = logging.getLogger(__name__)
@@ -220,7 +220,7 @@ class Warehouse:
 
     def totals(self) -> dict[str, int]:
         """Rows per public table."""
-        return {t.name: int(self.con.execute(f"SELECT count(*) FROM {t.name}").fetchone()[0]) for t in TABLES}  # type: ignore[index]
+        return {t.name: int(self.con.execute(f"SELECT count(*) FROM {t.name}").fetchone()[0]) for t in WAREHOUSE_TABLES}  # type: ignore[index]
 
     def finish(self, *, after_load: Sequence[AfterLoad] = ()) -> IngestSummary:
         """Run the after-load stages, refresh the full-text index, record the run and publish."""

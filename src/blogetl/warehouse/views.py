@@ -1,18 +1,21 @@
-"""The analysts' views as data: SQL, comment, and a comment per column."""
+"""The analysts' views as data: SQL, comment, and a comment per column (the dedup stage's v_articles too)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from blogetl.warehouse.schema import DEDUP, WAREHOUSE
+
 
 @dataclass(frozen=True)
 class View:
-    """One view of the public schema."""
+    """One view of the public schema; part names the tables it reads (blogetl.warehouse.schema)."""
 
     name: str
     comment: str
     sql: str
     columns: dict[str, str]
+    part: str = WAREHOUSE
 
 
 V_POSTS = View(
@@ -96,4 +99,54 @@ V_COMMENT_THREADS = View(
     },
 )
 
-VIEWS = (V_POSTS, V_COMMENT_THREADS)
+V_ARTICLES = View(
+    "v_articles",
+    "One row per article, dedup-aware: an op-ed printed in two papers and blogged twice counts "
+    "once. outlets: where its versions ran; quoted_in: outlets of reports quoting it; copies: "
+    "every member post with its relation and outlet.",
+    """
+    WITH m AS (
+        SELECT am.*, o.name AS outlet_name, p.title AS post_title
+        FROM article_members am
+        LEFT JOIN outlets o USING (outlet_id)
+        LEFT JOIN posts p USING (post_id)
+    ), names AS (
+        SELECT am.article_id, am.relation, o.name
+        FROM article_members am, unnest(am.outlet_ids) AS u(outlet_id)
+        JOIN outlets o ON o.outlet_id = u.outlet_id
+    )
+    SELECT
+        a.article_id,
+        a.title,
+        a.canonical_post_id,
+        a.members,
+        a.versions,
+        a.duplicates,
+        a.quotes,
+        coalesce((SELECT list(DISTINCT n.name ORDER BY n.name) FROM names n
+                  WHERE n.article_id = a.article_id AND n.relation <> 'quote'), []) AS outlets,
+        coalesce((SELECT list(DISTINCT n.name ORDER BY n.name) FROM names n
+                  WHERE n.article_id = a.article_id AND n.relation = 'quote'), []) AS quoted_in,
+        (SELECT list({'post_id': m.post_id, 'relation': m.relation, 'title': m.post_title,
+                      'outlet': m.outlet_name, 'outlet_source': m.outlet_source}
+                     ORDER BY m.is_canonical DESC, CASE m.relation WHEN 'version' THEN 0 WHEN 'duplicate' THEN 1 ELSE 2 END,
+                              m.post_id)
+         FROM m WHERE m.article_id = a.article_id) AS copies
+    FROM articles a
+    """,
+    {
+        "article_id": "the article (articles.article_id)",
+        "title": "title of its canonical post",
+        "canonical_post_id": "the fullest version (articles.canonical_post_id)",
+        "members": "posts in the article",
+        "versions": "members that are distinct texts of it",
+        "duplicates": "members that are re-scrapes of a version",
+        "quotes": "members that are reports quoting it",
+        "outlets": "names of the outlets its versions, duplicates and excerpts ran in, sorted",
+        "quoted_in": "names of the outlets of the reports quoting it, sorted",
+        "copies": "every member: post_id, relation, title, outlet name and outlet_source; the canonical post first",
+    },
+    part=DEDUP,
+)
+
+VIEWS = (V_POSTS, V_COMMENT_THREADS, V_ARTICLES)
