@@ -249,11 +249,12 @@ VOCAB_LIMIT = 100_000  # raw tokens cached between batches; the cache is dropped
 
 
 def _slices(con: duckdb.DuckDBPyConnection, table: str, columns: str, size: int) -> Iterator[pa.Table]:
-    """The rows of a temp table with a dense ``rn`` (1..n), size rows at a time, as Arrow.
+    """The rows of a temp table numbered by ``rn`` (1..n, gaps allowed), size numbers at a time, as Arrow.
 
     DuckDB keeps the table (and spills it to its temp directory); Python holds one slice.
     """
-    total = _count(con, table)
+    row = con.execute(f"SELECT max(rn) FROM {table}").fetchone()
+    total = int(row[0] or 0) if row else 0
     for lo in range(0, total, size):
         yield con.execute(f"SELECT {columns} FROM {table} WHERE rn > ? AND rn <= ? ORDER BY rn",
                           [lo, lo + size]).fetch_arrow_table()
@@ -264,9 +265,9 @@ def _fingerprint(con: duckdb.DuckDBPyConnection, ids: Sequence[str], cfg: DedupC
     _temp_ids(con, "_dedup_todo", ids)
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _dedup_todo_body AS
-        SELECT row_number() OVER (ORDER BY t.rn) AS rn, t.post_id, coalesce(p.body, '') AS body, c.content_md5
+        SELECT t.rn, t.post_id, coalesce(p.body, '') AS body, c.content_md5
         FROM _dedup_todo t JOIN posts p USING (post_id) JOIN _dedup_current c USING (post_id)
-    """)  # one scan of posts; the batches are read back by rn
+    """)  # one scan of posts, no sort of the bodies (a window over them does not spill); read back by rn
     vocab = Vocab()
     total = 0
     for rows in _slices(con, "_dedup_todo_body", "post_id, body, content_md5", cfg.batch_size):
@@ -518,17 +519,16 @@ def _detect_outlets(
     DuckDB first flags the bodies that name an outlet at all (RE2, both cores); only those
     are read by the phrase regexes, the rest get the site's outlet.
     """
-    where = ""
     if ids is None:
         con.execute("DELETE FROM post_outlets")
+        con.execute("CREATE OR REPLACE TEMP TABLE _dedup_outlets AS "
+                    "SELECT post_id, row_number() OVER (ORDER BY post_id) AS rn FROM posts")
     else:
         _temp_ids(con, "_dedup_outlets", ids)
-        where = "SEMI JOIN _dedup_outlets USING (post_id)"
-    con.execute(f"""
+    con.execute("""
         CREATE OR REPLACE TEMP TABLE _dedup_outlet_posts AS
-        SELECT row_number() OVER (ORDER BY post_id) AS rn, post_id,
-               CASE WHEN regexp_matches(lower(body), ?) THEN body END AS body, site
-        FROM posts {where}
+        SELECT o.rn, post_id, CASE WHEN regexp_matches(lower(p.body), ?) THEN p.body END AS body, p.site
+        FROM _dedup_outlets o JOIN posts p USING (post_id)
     """, [ol.mention_regex(outlets)])
     scanned = read = 0
     for rows in _slices(con, "_dedup_outlet_posts", "post_id, body, site", OUTLET_SLICE):
