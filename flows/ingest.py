@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,12 +17,20 @@ from prefect.states import Completed, Failed
 from prefect.tasks import exponential_backoff
 
 from blogetl.models import PARSER_VERSION
-from blogetl.pipeline import ParseFailed, RunReport, chunks_by_bytes, load_all, parse_dump
+from blogetl.pipeline import (
+    ParseFailed,
+    RunReport,
+    chunks_by_bytes,
+    could_not_run,
+    load_all,
+    parse_dump,
+    plan_run,
+)
 from blogetl.sources.scan import DumpMeta, scan
 from blogetl.warehouse import DumpTables, IngestSummary, Warehouse, WarehouseLocked
 from blogetl.warehouse.arrow import layout_digest
 from flows import _env  # noqa: F401  (flows/__init__.py applies it before any Prefect import)
-from flows.report import progress_for, summary_markdown
+from flows.report import failure_markdown, progress_for, summary_markdown
 from flows.runners import (
     api_for_workers,
     make_task_runner,
@@ -38,8 +47,9 @@ class FlowReport:
     """What one ingest flow run did: the warehouse summary plus the dumps it could not load."""
 
     summary: IngestSummary
-    not_loaded: dict[str, str] = field(default_factory=dict)  # path -> why
+    not_loaded: dict[str, str] = field(default_factory=dict)  # path -> why it needs a look
     task_runs: int = 0  # task runs the flow run made: discover, open, one parse per batch, publish
+    warnings: list[str] = field(default_factory=list)  # about raw/ (empty, or none of the known dumps)
 
 
 def batch_cache_key(_context: Any, parameters: dict[str, Any]) -> str:
@@ -101,14 +111,14 @@ def parse_batch(metas: list[DumpMeta]) -> list[tuple[str, DumpTables | str]]:
 
 
 @task(name="load-and-publish", cache_policy=NO_CACHE, persist_result=False)
-def publish(wh: Warehouse, dedup: bool) -> IngestSummary:
-    """The single writer's last step: the later stages, the index refresh and the publish."""
+def publish(wh: Warehouse, dedup: bool, failed: dict[str, str] | None = None) -> IngestSummary:
+    """The single writer's last step: the later stages, the index refresh, the run's row and the publish."""
     stages = []
     if dedup:
         from blogetl.dedup import run as deduplicate
 
         stages.append(deduplicate)
-    return wh.finish(after_load=stages)
+    return wh.finish(after_load=stages, failed=failed)
 
 
 def parse_chunk(chunk: Sequence[DumpMeta], advance: Any) -> list[tuple[DumpMeta, DumpTables | BaseException]]:
@@ -135,17 +145,24 @@ def ingest_flow(raw_dir: str = DEFAULT_RAW, db_path: str = DEFAULT_DB, dedup: bo
     scanned = discover(raw_dir)
     wh = open_warehouse(db_path)
     try:
-        todo = wh.plan(scanned).todo
+        plan, warnings = plan_run(wh, raw_dir, scanned)
+        todo = plan.todo
         logger.info("%d dumps under %s, %d new or changed", len(scanned), raw_dir, len(todo))
+        for warning in warnings:
+            logger.warning("%s", warning)
         with progress_for(len(todo)) as advance:  # the library's loop; the parses are Prefect tasks
-            failed, rejected = load_all(wh, todo, lambda chunk: parse_chunk(chunk, advance))
-        summary = publish(wh, dedup)
+            failed, _rejected = load_all(wh, todo, lambda chunk: parse_chunk(chunk, advance))
+        summary = publish(wh, dedup, failed)
     except BaseException as exc:
         wh.abort(exc)
+        if isinstance(exc, Exception):  # the artifact says what ingest_runs says: failed, and why
+            with suppress(Exception):  # best effort: the run's own error is what the flow must end with
+                create_markdown_artifact(failure_markdown(wh.run_id, db_path, could_not_run(exc)),
+                                         key="blogetl-ingest-summary", description="blogetl ingest run summary")
         raise
-    run_report = RunReport(summary, RunReport.rules(summary.unreadable, failed, rejected), dumps_seen=len(scanned))
-    report = FlowReport(summary, run_report.not_loaded, task_runs=batches_for(todo) + 3)
-    markdown = summary_markdown(report.summary, report.not_loaded)
+    run_report = RunReport(summary, warnings)
+    report = FlowReport(summary, run_report.not_loaded, task_runs=batches_for(todo) + 3, warnings=warnings)
+    markdown = summary_markdown(report.summary, report.not_loaded, warnings)
     logger.info("%s", report.summary.format())
     create_markdown_artifact(markdown, key="blogetl-ingest-summary", description="blogetl ingest run summary")
     if not run_report.ok:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -26,8 +26,9 @@ def progress_for(total: int) -> Iterator[Callable[[], None]]:
         yield lambda: progress.advance(bar)
 
 
-def summary_markdown(summary: IngestSummary, not_loaded: Mapping[str, str]) -> str:
-    """The run summary as a markdown artifact: counts, totals, stage timings, failures."""
+def summary_markdown(summary: IngestSummary, not_loaded: Mapping[str, str], warnings: Sequence[str] = ()) -> str:
+    """The run summary as a markdown artifact: its status as ingest_runs records it, counts, totals,
+    stage timings, the dumps that need a look and those acknowledged, warnings about raw/."""
     s = summary
     rows = [
         ("dumps", s.totals.get("dumps", 0), f"seen {s.dumps_seen}, new {s.dumps_new}, changed {s.dumps_changed}, unchanged {s.dumps_unchanged}, missing {s.dumps_missing} (kept)"),
@@ -42,5 +43,14 @@ def summary_markdown(summary: IngestSummary, not_loaded: Mapping[str, str]) -> s
     lines += [f"| {stage} | {secs:.3f} |" for stage, secs in s.timings.items()]
     lines += [f"\nAfter-load stage: {stage_line(result)}" for result in s.after_load]
     if not_loaded:
-        lines += ["", "## Not loaded", ""] + [f"- `{path}`: {why}" for path, why in sorted(not_loaded.items())]
+        lines += ["", "## Not loaded: needs a look", ""] + [f"- `{path}`: {why}" for path, why in sorted(not_loaded.items())]
+    if s.acknowledged:
+        lines += ["", "## Not loaded, acknowledged", ""] + [f"- `{path}`: {why}" for path, why in s.acknowledged.items()]
+    if warnings:
+        lines += ["", "## Warnings", ""] + [f"- {warning}" for warning in warnings]
     return "\n".join(lines) + "\n"
+
+
+def failure_markdown(run_id: int, db_path: str, why: str) -> str:
+    """The artifact of a run that could not finish (ingest_runs status 'failed'): nothing was published."""
+    return f"# blogetl ingest run {run_id}: failed\n\nWarehouse: `{db_path}` (unchanged: nothing was published)\n\n{why}\n"

@@ -45,7 +45,7 @@ def test_a_failed_parse_is_named_and_the_run_goes_on(raw_copy: Path, tmp_path: P
     report = pipeline.run(raw_copy, tmp_path / "w.duckdb", parse_map=flaky)
     (name,) = report.not_loaded
     assert name.startswith("003") and report.not_loaded[name] == "parse failed: OSError: gone"
-    assert report.summary.status == "succeeded" and report.exit_code == 1
+    assert report.summary.status == "incomplete" and report.exit_code == 1
 
 
 def test_chunks_are_bounded_by_bytes_and_keep_every_dump(raw_copy: Path) -> None:
@@ -79,9 +79,9 @@ def test_the_blogetl_command_is_the_library_commands_plus_the_prefect_ones() -> 
         return {name: sorted(p.name for p in cmd.params if p.name) for name, cmd in group.commands.items()}
 
     library, installed = commands(library_cli.app), commands(flows_cli.app)
-    assert sorted(library) == ["ingest", "parse", "shell-init"]
-    assert sorted(installed) == ["ingest", "parse", "serve", "shell-init", "watch"]
-    assert all(installed[name] == library[name] for name in ("parse", "shell-init"))
+    assert sorted(library) == ["ack", "ingest", "parse", "shell-init", "status"]
+    assert sorted(installed) == ["ack", "ingest", "parse", "serve", "shell-init", "status", "watch"]
+    assert all(installed[name] == library[name] for name in ("ack", "parse", "shell-init", "status"))
     assert set(installed["ingest"]) == set(library["ingest"]) | {"task_runner", "dask_address", "flow"}
 
 

@@ -1,27 +1,42 @@
 """One run, whatever runs it: scan (blogetl.sources) → plan → parse (blogetl.parse, a pluggable
 map) → load in bounded chunks (blogetl.warehouse) → after-load stages → publish → a RunReport
-that decides what failed.
+that decides the exit code.
 
 The command line (``blogetl ingest --no-flow``) and the Prefect flow (``flows/ingest.py``)
 both end in a ``RunReport``; its ``not_loaded`` and ``exit_code`` are the one set of failure
-rules: a dump is not loaded when it could not be read, its parse failed, or the parser
-rejected it whole (empty, binary, no structure).
+rules (``blogetl.warehouse.acks``, applied when the run is recorded, so ``ingest_runs.status``
+says the same): a dump under raw/ needs a look when it cannot be read, its parse failed, or the
+parser rejected it whole (empty, binary, no structure), in this run or, its bytes unchanged, in
+an earlier one; unless an operator acknowledged it (``blogetl ack``).
 
->>> RunReport.rules({"a.txt": "cannot be read: Permission denied"}, {}, {"b.txt": "rejected by the parser: binary_dump"})
-{'a.txt': 'cannot be read: Permission denied', 'b.txt': 'rejected by the parser: binary_dump'}
+Exit codes, with and without Prefect (README "Exit codes"):
+
+>>> EXIT_LOADED, EXIT_NEEDS_LOOK, EXIT_USAGE, EXIT_COULD_NOT_RUN
+(0, 1, 2, 3)
+>>> could_not_run(OSError(28, "No space left on device", "/data/.blog.work.duckdb"))
+'No space left on device: /data/.blog.work.duckdb'
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
+
 from blogetl.parse.parser import parse_bytes
-from blogetl.sources.scan import DumpMeta, scan
+from blogetl.sources.files import DUMP_SUFFIXES
+from blogetl.sources.scan import DumpMeta, Plan, scan
 from blogetl.warehouse.arrow import DumpTables, to_arrow
-from blogetl.warehouse.store import AfterLoad, Warehouse
-from blogetl.warehouse.summary import IngestSummary
+from blogetl.warehouse.errors import WarehouseError
+from blogetl.warehouse.store import AfterLoad, Warehouse, memory_limit
+from blogetl.warehouse.summary import IngestSummary, names
+
+EXIT_LOADED = 0  # every dump under raw/ is loaded (or acknowledged); the warehouse is published
+EXIT_NEEDS_LOOK = 1  # the warehouse is published, but some dumps need a look (named on stderr)
+EXIT_USAGE = 2  # a mistake in the command (an option, a path): nothing ran
+EXIT_COULD_NOT_RUN = 3  # the lock is held, the disk or a permission refused, the database failed: nothing published
 
 # A parse map: dumps in, (dump, its tables or the exception that stopped its parse) out, in any order.
 ParseMap = Callable[[Sequence[DumpMeta]], Iterable[tuple[DumpMeta, DumpTables | BaseException]]]
@@ -64,37 +79,81 @@ def chunks_by_bytes(todo: Sequence[DumpMeta], max_bytes: int = CHUNK_BYTES, max_
 
 @dataclass
 class RunReport:
-    """What a run did and what it could not do: the summary, and each dump not loaded with why."""
+    """What a run did and what it could not do: the summary (with the dumps that need a look, and
+    those acknowledged, as the warehouse recorded them) and warnings about raw/."""
 
     summary: IngestSummary
-    not_loaded: dict[str, str] = field(default_factory=dict)  # path -> why
-    dumps_seen: int = 0
+    warnings: list[str] = field(default_factory=list)
 
-    @staticmethod
-    def rules(unreadable: dict[str, str], failed: dict[str, str], rejected: dict[str, str]) -> dict[str, str]:
-        """The failure rules: unreadable, failed to parse, or rejected whole, by path."""
-        return dict(sorted({**unreadable, **failed, **rejected}.items()))
+    @property
+    def not_loaded(self) -> dict[str, str]:
+        """Dumps under raw/ that need a look: path -> why."""
+        return self.summary.not_loaded
+
+    @property
+    def acknowledged(self) -> dict[str, str]:
+        """Dumps not loaded but acknowledged: path -> why, and the acknowledgement."""
+        return self.summary.acknowledged
+
+    @property
+    def dumps_seen(self) -> int:
+        """Dumps found under raw/."""
+        return self.summary.dumps_seen
 
     @property
     def ok(self) -> bool:
-        """Every dump found was loaded."""
+        """No dump needs a look (ingest_runs.status 'succeeded')."""
         return not self.not_loaded
 
     @property
     def exit_code(self) -> int:
-        """0 when every dump was loaded; 1 when some were not (the others are loaded and published)."""
-        return 0 if self.ok else 1
+        """0 when no dump needs a look; 1 when some do (the others are loaded and published)."""
+        return EXIT_LOADED if self.ok else EXIT_NEEDS_LOOK
 
     @property
     def message(self) -> str:
-        """One line: all loaded, or which dumps were not."""
+        """One line: all loaded, or which dumps were not (and which are acknowledged)."""
+        acked = f"{len(self.acknowledged)} acknowledged: {names(self.acknowledged)}" if self.acknowledged else ""
         if self.ok:
-            return f"all {self.dumps_seen} dumps loaded"
-        return f"{len(self.not_loaded)} dump(s) not loaded: " + ", ".join(self.not_loaded)
+            if not acked:
+                return f"all {self.dumps_seen} dumps loaded"
+            return f"{self.dumps_seen - len(self.acknowledged)} of {self.dumps_seen} dumps loaded, {acked}"
+        return f"{len(self.not_loaded)} dump(s) not loaded: {names(self.not_loaded, 20)}" + (f"; {acked}" if acked else "")
 
     def details(self) -> list[str]:
-        """One line per dump not loaded, with the reason."""
+        """One line per dump that needs a look, with the reason."""
         return [f"{path}: {why}" for path, why in self.not_loaded.items()]
+
+
+def could_not_run(exc: BaseException) -> str:
+    """One line for an error that stopped a run (exit code 3): the lock, the disk, a permission, the database."""
+    if isinstance(exc, duckdb.OutOfMemoryException):
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return (f"DuckDB ran out of memory within its limit of {memory_limit()}: raise BLOGETL_DUCKDB_MEMORY_LIMIT "
+                f"(for example BLOGETL_DUCKDB_MEMORY_LIMIT=2GB) or free memory ({first})")
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    if isinstance(exc, WarehouseError):
+        return text
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def raw_warnings(raw_dir: Path | str, scanned: Sequence[DumpMeta], known: Collection[str]) -> list[str]:
+    """Warnings about raw/ itself: it holds no dumps, or none of the dumps the warehouse knows (a wrong --raw?)."""
+    if not scanned:
+        kept = f"; the warehouse's {len(known)} dumps are kept and reported missing" if known else ""
+        return [f"{raw_dir} holds no dumps ({', '.join(DUMP_SUFFIXES)} files){kept}"]
+    if known and not any(m.path in known for m in scanned):
+        return [f"{raw_dir} holds none of the {len(known)} dumps the warehouse knows (is it the right --raw?); "
+                "they are kept and reported missing"]
+    return []
+
+
+def plan_run(wh: Warehouse, raw_dir: Path | str, scanned: Sequence[DumpMeta]) -> tuple[Plan, list[str]]:
+    """The run's plan (new or changed dumps) and the warnings about raw/."""
+    warnings = raw_warnings(raw_dir, scanned, wh.known_dumps())
+    return wh.plan(scanned), warnings
 
 
 class ParseFailed(Exception):
@@ -151,7 +210,7 @@ def run(
     with Warehouse.open(db_path, lock_timeout=lock_timeout) as wh:
         with wh.timer("scan"):
             scanned = scan(raw_dir)
-            todo = wh.plan(scanned).todo
-        failed, rejected = load_all(wh, todo, parse_map, chunk_bytes, chunk_dumps)
-        summary = wh.finish(after_load=after_load)
-    return RunReport(summary, RunReport.rules(summary.unreadable, failed, rejected), dumps_seen=summary.dumps_seen)
+            plan, warnings = plan_run(wh, raw_dir, scanned)
+        failed, _rejected = load_all(wh, plan.todo, parse_map, chunk_bytes, chunk_dumps)
+        summary = wh.finish(after_load=after_load, failed=failed)
+    return RunReport(summary, warnings)

@@ -204,9 +204,14 @@ REJECTS = Table(
     ),
 )
 
+# How many dumps needing a look a run names in ingest_runs.not_loaded (dumps_not_loaded counts them all).
+NOT_LOADED_KEPT = 100
+
 INGEST_RUNS = Table(
     "ingest_runs",
-    "One row per ingestion run that reached the end, successful or failed; killed runs leave no trace.",
+    "One row per ingestion run that reached the end, successful, incomplete or failed; killed runs, and runs that "
+    "could not take the writer lock, leave no trace. status agrees with the exit code of blogetl ingest (0 succeeded, "
+    "1 incomplete, 3 failed) and the Prefect flow run's final state.",
     ("run_id",),
     _cols(("run_id", "INTEGER", "run number, 1 for the first run"))
     + (
@@ -214,10 +219,29 @@ INGEST_RUNS = Table(
         Column("finished_at", "TIMESTAMP", "when the run published the warehouse (UTC)", volatile=True),
     )
     + _cols(
-        ("status", "VARCHAR", "succeeded or failed"),
-        ("error", "VARCHAR", "why a failed run failed; null on success"),
+        ("status", "VARCHAR", "succeeded: every dump under raw/ is loaded or acknowledged (dump_acks); incomplete: published, "
+         "but dumps_not_loaded dumps need a look (not_loaded names them); failed: the run stopped, nothing but this row "
+         "was published (error says why)"),
+        ("error", "VARCHAR", "why a failed run failed; null otherwise"),
         ("parser_version", "VARCHAR", "version of the parser the run used"),
         *_COUNTS,
+        ("not_loaded", "STRUCT(path VARCHAR, why VARCHAR)[]", f"the dumps that need a look, by path (the first {NOT_LOADED_KEPT}): "
+         "path under raw/ and why (cannot be read, parse failed, rejected by the parser); empty when none"),
+    ),
+)
+
+DUMP_ACKS = Table(
+    "dump_acks",
+    "Dumps an operator acknowledged (blogetl ack PATH --reason ...): while a dump keeps the bytes it was acknowledged with "
+    "(or stays unreadable), runs report it as acknowledged instead of failing on it. Changed bytes that still do not load "
+    "need a look again; blogetl ack PATH --remove withdraws an acknowledgement.",
+    ("path",),
+    (
+        Column("path", "VARCHAR", "the dump's path under raw/ (dumps.path)", staged=False),
+        Column("sha256", "VARCHAR", "sha256 of the bytes acknowledged; null: acknowledged while the file could not be read", staged=False),
+        Column("reason", "VARCHAR", "why the operator accepts the dump as it is", staged=False),
+        Column("acknowledged_at", "TIMESTAMP", "when it was acknowledged (UTC)", staged=False, volatile=True),
+        Column("acknowledged_by", "VARCHAR", "the operating-system user who acknowledged it", staged=False),
     ),
 )
 
@@ -416,7 +440,7 @@ DEDUP_RUNS = Table(
     part=DEDUP,
 )
 
-WAREHOUSE_TABLES = (DUMPS, POSTS, POST_SIGHTINGS, COMMENTS, COMMENT_SIGHTINGS, REJECTS, INGEST_RUNS, POST_REDIRECTS)
+WAREHOUSE_TABLES = (DUMPS, POSTS, POST_SIGHTINGS, COMMENTS, COMMENT_SIGHTINGS, REJECTS, INGEST_RUNS, POST_REDIRECTS, DUMP_ACKS)
 DEDUP_TABLES = (OUTLETS, ARTICLES, ARTICLE_MEMBERS, ARTICLE_REDIRECTS, POST_PAIRS, PASSAGE_MATCHES, POST_OUTLETS,
                 DEDUP_DOCS, DEDUP_LINES, DEDUP_FINGERPRINTS, DEDUP_BOILERPLATE, DEDUP_STATE, DEDUP_RUNS)
 TABLES = WAREHOUSE_TABLES + DEDUP_TABLES

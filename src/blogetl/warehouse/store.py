@@ -6,8 +6,8 @@ import logging
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
@@ -22,6 +22,7 @@ from blogetl.sources.scan import DumpMeta, Plan, plan
 from blogetl.timing import timed
 from blogetl.warehouse import changes
 from blogetl.warehouse._sql import column_list, connect, literal, transaction
+from blogetl.warehouse.acks import dumps_to_look_at
 from blogetl.warehouse.arrow import DumpTables, to_arrow
 from blogetl.warehouse.ddl import ensure_schema
 from blogetl.warehouse.errors import WarehouseError
@@ -29,7 +30,7 @@ from blogetl.warehouse.files import WarehouseFiles, discard_work, publish_work, 
 from blogetl.warehouse.fts import fts_index_exists, rebuild_fts
 from blogetl.warehouse.lock import WriterLock
 from blogetl.warehouse.merge import load_batch
-from blogetl.warehouse.schema import INGEST_RUNS, WAREHOUSE_TABLES
+from blogetl.warehouse.schema import INGEST_RUNS, NOT_LOADED_KEPT, WAREHOUSE_TABLES
 from blogetl.warehouse.summary import IngestSummary, RunCounts
 
 log = logging.getLogger(__name__)
@@ -80,10 +81,14 @@ def open_work(files: WarehouseFiles) -> duckdb.DuckDBPyConnection:
 DEFAULT_MEMORY_LIMIT = "512MB"
 
 
+def memory_limit() -> str:
+    """The writer's memory bound: BLOGETL_DUCKDB_MEMORY_LIMIT, or DEFAULT_MEMORY_LIMIT."""
+    return os.environ.get("BLOGETL_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)
+
+
 def limit_memory(con: duckdb.DuckDBPyConnection, files: WarehouseFiles) -> None:
     """Bound the writer's memory and give it a temp folder next to the working copy."""
-    limit = os.environ.get("BLOGETL_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)
-    con.execute(f"SET memory_limit = {literal(limit)}")
+    con.execute(f"SET memory_limit = {literal(memory_limit())}")
     con.execute(f"SET temp_directory = {literal(str(files.work) + '.tmp')}")
     con.execute("SET preserve_insertion_order = false")
 
@@ -100,6 +105,27 @@ def insert_run(con: duckdb.DuckDBPyConnection, row: dict[str, Any]) -> None:
     names = INGEST_RUNS.names
     marks = ", ".join("?" for _ in names)
     con.execute(f"INSERT INTO ingest_runs ({column_list(names)}) VALUES ({marks})", [row.get(n) for n in names])
+
+
+@contextmanager
+def edit_published(db_path: Path | str, *, lock_timeout: float = 30.0) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A small edit of a published warehouse outside a run (an acknowledgement): the writer lock, a
+    working copy with the schema ensured, published when the block ends; thrown away if it raises."""
+    files = WarehouseFiles.for_db(db_path)
+    lock = WriterLock(files.lock, files.published).acquire(lock_timeout)
+    con = None
+    try:
+        con = open_work(files)
+        with transaction(con):
+            yield con
+        close_and_publish(con, files)
+    except BaseException:
+        if con is not None:
+            con.close()
+        discard_work(files)
+        raise
+    finally:
+        lock.release()
 
 
 class Warehouse:
@@ -120,6 +146,7 @@ class Warehouse:
         self._states: dict[str, str] = {}
         self._counts: Counter[str] = Counter()
         self._unreadable: dict[str, str] = {}
+        self._scanned: dict[str, str] = {}  # path -> sha256 of what this run found under raw/
         self._open = True
         changes.remember(con)
 
@@ -181,6 +208,7 @@ class Warehouse:
         self._states.update({m.path: "unchanged" for m in result.unchanged})
         self._states.update({m.path: "pending" for m in result.todo})
         self._unreadable = {m.path: m.error or "" for m in result.unreadable}
+        self._scanned = {m.path: m.sha256 for m in scanned if m.error is None}
         self._states.update({m.path: "unreadable" for m in result.unreadable})
         self._flag_missing([m.path for m in scanned])  # an unreadable file is there: not missing
         return result
@@ -222,18 +250,24 @@ class Warehouse:
         """Rows per public table."""
         return {t.name: int(self.con.execute(f"SELECT count(*) FROM {t.name}").fetchone()[0]) for t in WAREHOUSE_TABLES}  # type: ignore[index]
 
-    def finish(self, *, after_load: Sequence[AfterLoad] = ()) -> IngestSummary:
-        """Run the after-load stages, refresh the full-text index, record the run and publish."""
+    def finish(self, *, after_load: Sequence[AfterLoad] = (), failed: Mapping[str, str] | None = None) -> IngestSummary:
+        """Run the after-load stages, refresh the full-text index, record the run and publish.
+
+        failed names the dumps whose parse failed in this run (path -> why). The run is recorded
+        'succeeded' when no dump under raw/ needs a look (blogetl.warehouse.acks), else 'incomplete'.
+        """
         self._require_open()
         try:
             with self.timer("after_load"):
                 stage_results = [stage(self.con) for stage in after_load]
-            counts = self.counts()
+            need, acked = dumps_to_look_at(self.con, self.run_id, unreadable=self._unreadable, failed=failed or {},
+                                           scanned=self._scanned)
+            counts = self.counts().model_copy(update={"dumps_not_loaded": len(need), "dumps_acknowledged": len(acked)})
             with self.timer("fts"), transaction(self.con):
                 if counts.posts_added or counts.posts_updated or counts.posts_removed or not fts_index_exists(self.con):
                     rebuild_fts(self.con)
-                row = self._run_row("succeeded", counts)
-                insert_run(self.con, row)
+                row = self._run_row("incomplete" if need else "succeeded", counts)
+                insert_run(self.con, {**row, "not_loaded": [{"path": p, "why": w} for p, w in list(need.items())[:NOT_LOADED_KEPT]]})
             totals = self.totals()
             with self.timer("publish"):
                 close_and_publish(self._con, self.files)
@@ -242,7 +276,7 @@ class Warehouse:
             raise
         self._release()
         return IngestSummary(**row, db_path=str(self.files.published), totals=totals, timings=self.timings,
-                             unreadable=self._unreadable,
+                             unreadable=self._unreadable, not_loaded=need, acknowledged=acked,
                              after_load=stage_results)
 
     def _run_row(self, status: str, counts: RunCounts, error: str | None = None) -> dict[str, Any]:
@@ -269,8 +303,9 @@ class Warehouse:
             con = open_work(self.files)
             insert_run(con, self._run_row("failed", RunCounts(), message))
             close_and_publish(con, self.files)
-        except Exception:  # the original error matters more than the bookkeeping
-            log.exception("could not record failed run %s in %s", self.run_id, self.files.published)
+        except Exception as exc:  # the original error matters more than the bookkeeping (and no traceback for it)
+            log.error("could not record failed run %s in %s: %s: %s", self.run_id, self.files.published,
+                      type(exc).__name__, exc)
             discard_work(self.files)
 
     def _release(self) -> None:

@@ -38,13 +38,16 @@ class RunCounts(BaseModel):
     comment_sightings_removed: int = _count("comment sightings of changed dumps removed")
     rejects_added: int = _count("rejects recorded from new or changed dumps")
     rejects_removed: int = _count("rejects of changed dumps removed")
+    dumps_not_loaded: int = _count("dumps under raw/ that need a look: unreadable, failed to parse, or rejected whole by the parser "
+                                   "(in this run or, unchanged, in an earlier one) and not acknowledged; not_loaded names them")
+    dumps_acknowledged: int = _count("dumps under raw/ that are not loaded but acknowledged (dump_acks): reported, not failing the run")
 
 
 class IngestSummary(RunCounts):
     """The outcome of one run: counts, totals after the run, timings and what the after-load stages returned."""
 
     run_id: int
-    status: Literal["succeeded", "failed"]
+    status: Literal["succeeded", "incomplete", "failed"]
     error: str | None = None
     db_path: str
     parser_version: str
@@ -52,6 +55,8 @@ class IngestSummary(RunCounts):
     finished_at: datetime
     totals: dict[str, int] = Field(default_factory=dict, description="rows per table after the run")
     unreadable: dict[str, str] = Field(default_factory=dict, description="dump path -> why it could not be read")
+    not_loaded: dict[str, str] = Field(default_factory=dict, description="dump path -> why it needs a look (see dumps_not_loaded)")
+    acknowledged: dict[str, str] = Field(default_factory=dict, description="dump path -> why it is not loaded, and its acknowledgement")
     timings: dict[str, float] = Field(default_factory=dict, description="seconds per stage")
     after_load: list[dict[str, Any]] = Field(default_factory=list)
 
@@ -60,7 +65,8 @@ class IngestSummary(RunCounts):
         t = self.totals
         seconds = sum(self.timings.values())
         return "\n".join([
-            f"run {self.run_id} {self.status}: published {self.db_path} in {seconds:.2f} s",
+            f"run {self.run_id} {self.status}: published {self.db_path} in {seconds:.2f} s"
+            + (f" ({self.dumps_not_loaded} dump(s) need a look)" if self.dumps_not_loaded else ""),
             f"dumps     {t.get('dumps', 0):>6}   seen {self.dumps_seen}, new {self.dumps_new}, "
             f"changed {self.dumps_changed}, unchanged {self.dumps_unchanged}"
             + (f", missing {self.dumps_missing} (kept)" if self.dumps_missing else "")
@@ -72,6 +78,8 @@ class IngestSummary(RunCounts):
             f"removed {self.comments_removed}, unchanged {self.comments_unchanged}",
             f"rejects   {t.get('rejects', 0):>6}   added {self.rejects_added}, removed {self.rejects_removed}",
             *(f"after     {stage_line(result)}" for result in self.after_load),
+            *([f"look at   {self.dumps_not_loaded}: {names(self.not_loaded)}"] if self.not_loaded else []),
+            *([f"acknowledged {self.dumps_acknowledged}: {names(self.acknowledged)}"] if self.acknowledged else []),
             "timings   " + ", ".join(f"{k} {v:.3f} s" for k, v in self.timings.items()),
         ])
 
@@ -79,3 +87,9 @@ class IngestSummary(RunCounts):
 def stage_line(result: dict[str, Any]) -> str:
     """One after-load stage's result in a line: its scalar counts, not its timings."""
     return ", ".join(f"{k} {v}" for k, v in result.items() if isinstance(v, int | bool) and k != "timings")
+
+
+def names(paths: dict[str, str], most: int = 10) -> str:
+    """The first few paths of a mapping, and how many more."""
+    shown = ", ".join(list(paths)[:most])
+    return shown + (f" and {len(paths) - most} more" if len(paths) > most else "")
