@@ -393,6 +393,22 @@ def test_a_warehouse_folder_the_os_refuses_to_write_is_exit_code_3(raw_copy: Pat
             f"ingest could not run: cannot write in {tmp_path / 'wh'} (--db {tmp_path / 'wh' / 'blog.duckdb'}): {strerror}")
 
 
+def test_a_real_read_only_file_system_is_exit_code_3(raw_copy: Path, tmp_path: Path) -> None:
+    """A read-only tmpfs, where this machine lets the tests mount one (root with CAP_SYS_ADMIN)."""
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(ro)], capture_output=True).returncode:
+        pytest.skip("cannot mount a read-only file system here")
+    try:
+        for no_flow in (["--no-flow"], []):
+            out = invoke(flows_cli.app, "ingest", *no_flow, "--raw", raw_copy, "--db", ro / "blog.duckdb")
+            assert out.exit_code == 3
+            assert one_line(out.output, "ingest could not run:") == (
+                f"ingest could not run: cannot write in {ro} (--db {ro / 'blog.duckdb'}): Read-only file system")
+    finally:
+        subprocess.run(["umount", str(ro)], check=True)
+
+
 @pytest.mark.skipif(sys.platform != "linux" or __import__("os").geteuid() == 0, reason="root writes into any folder")
 def test_an_unwritable_folder_is_exit_code_3(raw_copy: Path, tmp_path: Path) -> None:
     locked = tmp_path / "locked"

@@ -63,7 +63,7 @@ def expand_paths(paths: list[Path]) -> list[tuple[Path, Path | None]]:
 
 @app.command()
 def parse(
-    paths: Annotated[list[Path], typer.Argument(help=f"dump files or folders of dumps ({', '.join(DUMP_SUFFIXES)})")],
+    paths: Annotated[list[Path], typer.Argument(metavar="PATHS", help=f"dump files or folders of dumps ({', '.join(DUMP_SUFFIXES)})")],
     fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="jsonl: one JSON object per record; table: a summary per dump")] = OutputFormat.jsonl,
 ) -> None:
     """Parse dumps and print their records (posts, comments, rejects); no database involved."""
