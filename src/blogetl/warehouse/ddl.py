@@ -10,7 +10,7 @@ from __future__ import annotations
 import duckdb
 
 from blogetl.warehouse._sql import column_list, literal, transaction
-from blogetl.warehouse.fts import fts_index_exists, rebuild_fts
+from blogetl.warehouse.fts import fts_index_exists, update_fts
 from blogetl.warehouse.schema import PARTS, WAREHOUSE, Table, create_sql, tables
 from blogetl.warehouse.views import VIEWS, View
 
@@ -125,4 +125,4 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, parts: tuple[str, ...] = PARTS
             if have.get((obj, column)) != text:
                 con.execute(comment_sql(obj, column, text))
         if WAREHOUSE in parts and not fts_index_exists(con):
-            rebuild_fts(con)
+            update_fts(con)

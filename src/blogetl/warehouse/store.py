@@ -27,7 +27,7 @@ from blogetl.warehouse.arrow import DumpTables, to_arrow
 from blogetl.warehouse.ddl import ensure_schema
 from blogetl.warehouse.errors import WarehouseError
 from blogetl.warehouse.files import WarehouseFiles, discard_work, publish_work, start_work
-from blogetl.warehouse.fts import fts_index_exists, rebuild_fts
+from blogetl.warehouse.fts import fts_index_exists, update_fts
 from blogetl.warehouse.lock import WriterLock
 from blogetl.warehouse.merge import load_batch
 from blogetl.warehouse.schema import INGEST_RUNS, NOT_LOADED_KEPT, WAREHOUSE_TABLES
@@ -265,7 +265,7 @@ class Warehouse:
             counts = self.counts().model_copy(update={"dumps_not_loaded": len(need), "dumps_acknowledged": len(acked)})
             with self.timer("fts"), transaction(self.con):
                 if counts.posts_added or counts.posts_updated or counts.posts_removed or not fts_index_exists(self.con):
-                    rebuild_fts(self.con)
+                    update_fts(self.con)
                 row = self._run_row("incomplete" if need else "succeeded", counts)
                 insert_run(self.con, {**row, "not_loaded": [{"path": p, "why": w} for p, w in list(need.items())[:NOT_LOADED_KEPT]]})
             totals = self.totals()
