@@ -78,7 +78,7 @@ def open_work(files: WarehouseFiles) -> duckdb.DuckDBPyConnection:
 # buckets), so the bound holds at any corpus size (bench/scale.py, README "Performance").
 # Insertion order is not preserved: no table's meaning depends on it (every reader orders),
 # and keeping it costs memory in every CREATE TABLE AS / INSERT ... SELECT.
-DEFAULT_MEMORY_LIMIT = "512MB"
+DEFAULT_MEMORY_LIMIT = "384MB"
 
 
 def memory_limit() -> str:
