@@ -1,12 +1,18 @@
 """The installed `blogetl` command: the library's commands (blogetl.cli) plus the Prefect ones.
 
 `ingest` runs as a Prefect flow unless --no-flow, which is the library's own `ingest` command
-(same messages, same exit codes); `serve` and `watch` need Prefect. Prefect is imported only
-when one of them runs, so `blogetl parse` starts as fast as the library's command line.
+(same messages, same exit codes); `serve`, `watch`, `server` and `clean-cache` need Prefect.
+Prefect is imported only when one of them runs, so `blogetl parse` starts as fast as the
+library's command line (and the options below can still set Prefect's logging first).
 """
 
 from __future__ import annotations
 
+import os
+import signal
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,6 +24,7 @@ from typer.models import CommandInfo
 from blogetl import cli as library
 from blogetl.cli import (
     EXIT_COULD_NOT_RUN,
+    EXIT_USAGE,
     DbOption,
     DedupOption,
     RawOption,
@@ -72,6 +79,47 @@ def flow_failure(state: Any) -> str:
     return could_not_run(exc) if isinstance(exc, BaseException) else str(state.message)
 
 
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="only warnings, errors and the outcome")]
+VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="also every task run's line and Dask's own log")]
+AlertOption = Annotated[str | None, typer.Option(
+    "--alert-url", envvar="BLOGETL_ALERT_URL", show_envvar=True,
+    help="where a failed or partly loaded run is reported: a webhook (http://...) or any apprise URL (mailto://...)")]
+
+
+def setup_run(quiet: bool, verbose: bool, alert_url: str | None = None) -> None:
+    """Apply --quiet/--verbose and --alert-url before Prefect is imported (and for the runs it starts)."""
+    if quiet and verbose:
+        raise typer.BadParameter("choose one of --quiet and --verbose", param_hint="--quiet/--verbose")
+    from flows._env import set_verbosity
+
+    set_verbosity("quiet" if quiet else "verbose" if verbose else os.environ.get("BLOGETL_VERBOSITY", "normal"),
+                  force=quiet or verbose)
+    if alert_url is not None:
+        os.environ["BLOGETL_ALERT_URL"] = alert_url
+    from flows.policy import Policy
+
+    try:
+        Policy.from_env()  # the BLOGETL_* retry and cache settings: a bad one is named here, not in a traceback
+    except ValueError as exc:
+        err.print(f"[red]bad setting:[/red] {exc}", highlight=False)
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+def _terminate(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM stops the command as Ctrl-C does: its run is aborted and the temporary Prefect
+    server it started is stopped on the way out (killed outright, it was left running)."""
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 @app.command()
 def ingest(
     raw: RawOption = Path("raw"),
@@ -80,16 +128,26 @@ def ingest(
     dask_address: Annotated[str | None, typer.Option(help="tcp://host:port of an existing Dask scheduler")] = None,
     dedup: DedupOption = True,
     flow: Annotated[bool, typer.Option(help="run as a Prefect flow run (--no-flow: the plain library, no Prefect)")] = True,
+    quiet: QuietOption = False,
+    verbose: VerboseOption = False,
+    alert_url: AlertOption = None,
 ) -> None:
     """Parse new or changed dumps under --raw and publish the warehouse at --db (safe to re-run)."""
     if not flow:
         library.ingest(raw, db, dedup)  # the library's command: it always ends in typer.Exit
         return
     prepare_ingest(raw, db)  # the library's checks: the same usage errors and exit codes
+    setup_run(quiet, verbose, alert_url)
+    from prefect.exceptions import TerminationSignal
+
     from flows.ingest import run_ingest
 
     try:
-        state, report = run_ingest(str(raw), str(db), dedup=dedup, task_runner=task_runner.value, dask_address=dask_address)
+        with sigterm_as_interrupt():
+            state, report = run_ingest(str(raw), str(db), dedup=dedup, task_runner=task_runner.value, dask_address=dask_address)
+    except (KeyboardInterrupt, TerminationSignal):
+        err.print("[red]ingest stopped:[/red] nothing was published (the next run does this run's work)", highlight=False)
+        raise typer.Exit(130) from None
     except Exception as exc:  # Prefect or the task runner could not start
         library.run_failure("ingest", exc)
     if report is None:  # the flow raised (lock, disk, database, memory): nothing was published
@@ -106,13 +164,26 @@ def serve(
     cron: Annotated[str, typer.Option(help="cron schedule of the ingest deployment")] = "*/15 * * * *",
     raw: RawOption = Path("raw"),
     db: DbOption = Path("warehouse/blog.duckdb"),
+    quiet: QuietOption = False,
+    verbose: VerboseOption = False,
+    alert_url: AlertOption = None,
 ) -> None:
-    """Serve the ingest flow as a Prefect deployment on a cron schedule (Ctrl-C stops it)."""
+    """Serve the ingest flow as a Prefect deployment on a cron schedule (needs `blogetl server`; Ctrl-C or SIGTERM stops it)."""
     require_raw(raw)
     check_db(db, "serve")
+    setup_run(quiet, verbose, alert_url)
     require_cron(cron)
+    from flows.server import ServerMissing, require_server
+
+    try:
+        url = require_server()
+    except ServerMissing as exc:
+        err.print(f"[red]cannot serve:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_USAGE) from None
     from flows.serve import serve as serve_flow
 
+    err.print(f"serving the ingest deployment on {cron!r} against {url} (Ctrl-C or SIGTERM stops it)", highlight=False,
+              soft_wrap=True)
     serve_flow(cron, str(raw), str(db))
 
 
@@ -121,10 +192,14 @@ def watch(
     raw: RawOption = Path("raw"),
     db: DbOption = Path("warehouse/blog.duckdb"),
     settle: Annotated[float, typer.Option(help="seconds a new file must stay unchanged before it is read")] = 1.0,
+    quiet: QuietOption = False,
+    verbose: VerboseOption = False,
+    alert_url: AlertOption = None,
 ) -> None:
-    """Ingest once, then again whenever dumps arrive in --raw (a burst of files gives one run)."""
+    """Ingest once, then again whenever dumps arrive in --raw (a burst of files gives one run; Ctrl-C or SIGTERM stops it)."""
     require_raw(raw)
     check_db(db, "watch")
+    setup_run(quiet, verbose, alert_url)
     from flows.ingest import run_ingest
     from flows.watch import watch_raw
 
@@ -133,8 +208,43 @@ def watch(
         if not state.is_completed():
             err.print(f"[red]ingest did not complete:[/red] {state.message}", highlight=False)
 
-    err.print(f"watching {raw} (Ctrl-C to stop)")
-    watch_raw(raw, run_once, settle=settle)
+    from prefect.exceptions import TerminationSignal
+
+    err.print(f"watching {raw} (Ctrl-C or SIGTERM stops it)", highlight=False)
+    try:
+        with sigterm_as_interrupt():
+            watch_raw(raw, run_once, settle=settle)
+    except (KeyboardInterrupt, TerminationSignal):
+        err.print("stopped watching (a run cut short publishes nothing; the next run does its work)", highlight=False)
+
+
+@app.command()
+def server(
+    port: Annotated[int, typer.Option(min=1, max=65535, help="port on 127.0.0.1")] = 4200,
+) -> None:
+    """Run a Prefect server with its scheduler and UI on 127.0.0.1, offline (what `serve` needs; Ctrl-C stops it)."""
+    from flows.server import api_url, port_free, server_command
+
+    if not port_free(port):
+        raise typer.BadParameter(f"port {port} is in use (a server already running there?); choose another", param_hint="--port")
+    argv, env = server_command(port)
+    err.print(f"Prefect server with its scheduler and UI: http://127.0.0.1:{port} (Ctrl-C or SIGTERM stops it).\n"
+              f"In the shells that run blogetl serve, watch or ingest:", highlight=False, soft_wrap=True)
+    typer.echo(f"export PREFECT_API_URL={api_url(port)}")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(argv[0], argv, env)  # the server is this process from here on: signals reach it directly
+
+
+@app.command("clean-cache")
+def clean_cache(
+    older_than: Annotated[float | None, typer.Option(min=0, help="only results cached more than this many days ago")] = None,
+) -> None:
+    """Remove cached parse results from Prefect's result storage (a later run parses those dumps again)."""
+    from flows import cache
+
+    removed = cache.clean(older_than_days=older_than)
+    typer.echo(f"removed {removed.describe()} from {cache.storage_dir()}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import xxhash
@@ -26,11 +27,23 @@ from blogetl.pipeline import (
     parse_dump,
     plan_run,
 )
-from blogetl.sources.scan import DumpMeta, scan
-from blogetl.warehouse import DumpTables, IngestSummary, Warehouse, WarehouseLocked
+from blogetl.sources.scan import DumpMeta, rescan, scan
+from blogetl.warehouse import DumpTables, IngestSummary, Warehouse
 from blogetl.warehouse.arrow import layout_digest
-from flows import _env  # noqa: F401  (flows/__init__.py applies it before any Prefect import)
-from flows.report import failure_markdown, progress_for, summary_markdown
+from flows import (
+    _env,  # noqa: F401  (flows/__init__.py applies it before any Prefect import)
+    cache,
+)
+from flows.alerts import alert_on_failure
+from flows.policy import Policy
+from flows.report import BatchProgress, failure_markdown, summary_markdown
+from flows.retry import (
+    attempts_left,
+    is_transient,
+    no_more_retries,
+    termination_in,
+    worth_a_flow_retry,
+)
 from flows.runners import (
     api_for_workers,
     make_task_runner,
@@ -40,6 +53,10 @@ from flows.runners import (
 
 DEFAULT_RAW = "raw"
 DEFAULT_DB = "warehouse/blog.duckdb"
+
+# Read once at import: the decorators below take it, and a served run imports this module afresh
+# in its own process (with the environment `blogetl serve` was started with).
+POLICY = Policy.from_env()
 
 
 @dataclass
@@ -65,14 +82,12 @@ def batch_run_name() -> str:
     return f"parse {metas[0].path}" + (f" +{len(metas) - 1}" if len(metas) > 1 else "")
 
 
-def only_lock_errors(_task: Any, _run: Any, state: State) -> bool:
-    """Retry only when the warehouse was locked by another writer, never on bad input."""
+def transient_errors(_task: Any, _run: Any, state: State) -> bool:
+    """Retry opening the warehouse only while another writer holds it or the I/O may work again."""
     try:
         state.result()
-    except WarehouseLocked:
-        return True
-    except Exception:
-        return False
+    except Exception as exc:
+        return is_transient(exc)
     return False
 
 
@@ -82,7 +97,44 @@ def discover(raw_dir: str) -> list[DumpMeta]:
     return scan(raw_dir)
 
 
-@task(name="open-warehouse", cache_policy=NO_CACHE, retries=4, retry_delay_seconds=exponential_backoff(5), retry_condition_fn=only_lock_errors)
+class DumpsUnreadable(Exception):
+    """Some dumps could not be read on this attempt (Prefect tries the task again)."""
+
+
+@task(name="read-again", cache_policy=NO_CACHE, retries=POLICY.read_retries, retry_delay_seconds=POLICY.read_retry_delay)
+def read_again(metas: list[DumpMeta]) -> list[DumpMeta]:
+    """Hash the dumps that could not be read once more; raises while attempts are left and some still fail."""
+    out, still = [], []
+    for meta in metas:
+        try:
+            out.append(rescan(meta))
+        except FileNotFoundError:
+            out.append(meta)  # gone: no retry brings it back
+        except OSError as exc:
+            out.append(DumpMeta(meta.root, meta.path, "", 0, meta.site_hint, meta.modified_at, meta.file,
+                                error=f"cannot be read: {exc.strerror or exc}"))
+            still.append(meta)
+    if still and attempts_left():
+        get_run_logger().warning("%d dump(s) still cannot be read (%s); trying again in %.0f s", len(still),
+                                 ", ".join(m.path for m in still[:5]), POLICY.read_retry_delay)
+        raise DumpsUnreadable(", ".join(m.path for m in still))
+    return out
+
+
+def with_retried_reads(scanned: list[DumpMeta]) -> list[DumpMeta]:
+    """The scan, with the dumps it could not read tried again (a permission or network hiccup)."""
+    unreadable = [m for m in scanned if m.error is not None]
+    if not unreadable or POLICY.read_retries <= 0:
+        return scanned
+    state = read_again(unreadable, return_state=True)
+    if not state.is_completed():
+        return scanned
+    again = {m.path: m for m in state.result()}
+    return [again.get(m.path, m) for m in scanned]
+
+
+@task(name="open-warehouse", cache_policy=NO_CACHE, retries=POLICY.open_retries,
+      retry_delay_seconds=exponential_backoff(POLICY.open_retry_delay), retry_condition_fn=transient_errors)
 def open_warehouse(db_path: str) -> Warehouse:
     """Take the writer lock and start the run's working copy (retried while another run holds it)."""
     return Warehouse.open(db_path)
@@ -97,16 +149,31 @@ BATCH_DUMPS = 50
 # cache_result_in_memory=False: the flow keeps every task call's state (Prefect tracks them for
 # dependencies, PrefectHQ/prefect#12668); without it each state held its batch's tables, and the
 # flow's memory grew with the corpus (7.3 GB at 1 GB of dumps).  The result is read back from storage.
+# cache_expiration: Prefect ignores a cached parse older than this; flows/cache.py removes it.
 @task(name="parse-batch", cache_key_fn=batch_cache_key, persist_result=True, cache_result_in_memory=False,
-      task_run_name=batch_run_name)
+      cache_expiration=timedelta(days=POLICY.cache_days) if POLICY.cache_days > 0 else None,
+      task_run_name=batch_run_name, retries=POLICY.read_retries, retry_delay_seconds=POLICY.read_retry_delay)
 def parse_batch(metas: list[DumpMeta]) -> list[tuple[str, DumpTables | str]]:
-    """Read and parse a batch of dumps into compact Arrow tables; a failed dump gives its error text."""
+    """Read and parse a batch of dumps into compact Arrow tables; a failed dump gives its error text.
+
+    A dump that cannot be read (an I/O error, not a parse error) makes the batch raise while
+    attempts are left, so Prefect parses the batch again after BLOGETL_READ_RETRY_DELAY s.
+    """
     out: list[tuple[str, DumpTables | str]] = []
+    unreadable = []
     for meta in metas:
         try:
             out.append((meta.path, parse_dump(meta)))
+        except OSError as exc:
+            if not isinstance(exc, FileNotFoundError):
+                unreadable.append(meta.path)
+            out.append((meta.path, f"cannot be read: {exc.strerror or exc}"))
         except Exception as exc:  # one dump's failure is named; the batch's others are kept
             out.append((meta.path, f"{type(exc).__name__}: {exc}"))
+    if unreadable and attempts_left():
+        get_run_logger().warning("%d dump(s) cannot be read (%s); trying the batch again in %.0f s",
+                                 len(unreadable), ", ".join(unreadable[:5]), POLICY.read_retry_delay)
+        raise DumpsUnreadable(", ".join(unreadable))
     return out
 
 
@@ -121,7 +188,7 @@ def publish(wh: Warehouse, dedup: bool, failed: dict[str, str] | None = None) ->
     return wh.finish(after_load=stages, failed=failed)
 
 
-def parse_chunk(chunk: Sequence[DumpMeta], advance: Any) -> list[tuple[DumpMeta, DumpTables | BaseException]]:
+def parse_chunk(chunk: Sequence[DumpMeta], progress: BatchProgress) -> list[tuple[DumpMeta, DumpTables | BaseException]]:
     """Parse one chunk of dumps in batches, in parallel on the flow's task runner; failures are named."""
     batches = list(chunks_by_bytes(chunk, BATCH_BYTES, BATCH_DUMPS))
     futures = parse_batch.map(batches)
@@ -132,33 +199,63 @@ def parse_chunk(chunk: Sequence[DumpMeta], advance: Any) -> list[tuple[DumpMeta,
             parsed = future.result()
         except Exception as exc:  # the task itself failed: every dump of its batch is named
             parsed = [(m.path, f"{type(exc).__name__}: {exc}") for m in batch]
+        if any(isinstance(result, str) for _, result in parsed):
+            # a batch with a failed dump is not reused: the next run parses (and reads) it afresh
+            cache.forget(batch_cache_key(None, {"metas": batch}))
         for path, result in parsed:
             out.append((metas[path], ParseFailed(result) if isinstance(result, str) else result))
-            advance()
+        progress.batch_done(len(batch))
     return out
 
 
-@flow(name="ingest", description="Parse new or changed dumps under raw/ and publish the DuckDB warehouse.")
+def end_or_retry(exc: BaseException) -> None:
+    """Before the flow raises: a stop (Ctrl-C, SIGTERM) is raised as itself, so Prefect ends the run
+    as stopped rather than failed and retried; an error no retry can fix spends the run's retries."""
+    stop = termination_in(exc)
+    if stop is not None and stop is not exc:
+        raise stop from None
+    if isinstance(exc, Exception) and not worth_a_flow_retry(exc):
+        no_more_retries()
+
+
+def prune_cache() -> None:
+    """Remove expired cached parses and, beyond BLOGETL_CACHE_MAX_MB, the oldest (before a run adds more)."""
+    removed = cache.prune(max_age_days=POLICY.cache_days, max_bytes=POLICY.cache_max_mb * 1e6)
+    if removed.files:
+        get_run_logger().info("removed %s from the parse cache (expired or beyond its size bound)", removed.describe())
+
+
+# retries: a run that raised (an I/O error while loading, a lost worker) runs again after a
+# delay; safe because a run is idempotent (it loads only what the warehouse does not hold).
+# Failures no retry can fix end the run at once (flows/retry.py). on_failure: the alert.
+@flow(name="ingest", description="Parse new or changed dumps under raw/ and publish the DuckDB warehouse.",
+      retries=POLICY.flow_retries, retry_delay_seconds=int(POLICY.flow_retry_delay), on_failure=[alert_on_failure])
 def ingest_flow(raw_dir: str = DEFAULT_RAW, db_path: str = DEFAULT_DB, dedup: bool = True) -> State:
     """Discover, parse in parallel, load with one writer, deduplicate, publish, report."""
     logger = get_run_logger()
-    scanned = discover(raw_dir)
-    wh = open_warehouse(db_path)
+    prune_cache()
+    scanned = with_retried_reads(discover(raw_dir))
+    try:
+        wh = open_warehouse(db_path)
+    except Exception as exc:
+        end_or_retry(exc)
+        raise
     try:
         plan, warnings = plan_run(wh, raw_dir, scanned)
         todo = plan.todo
         logger.info("%d dumps under %s, %d new or changed", len(scanned), raw_dir, len(todo))
         for warning in warnings:
             logger.warning("%s", warning)
-        with progress_for(len(todo)) as advance:  # the library's loop; the parses are Prefect tasks
-            failed, _rejected = load_all(wh, todo, lambda chunk: parse_chunk(chunk, advance))
+        progress = BatchProgress(logger, len(todo), batches_for(todo))
+        failed, _rejected = load_all(wh, todo, lambda chunk: parse_chunk(chunk, progress))
         summary = publish(wh, dedup, failed)
     except BaseException as exc:
         wh.abort(exc)
-        if isinstance(exc, Exception):  # the artifact says what ingest_runs says: failed, and why
+        if isinstance(exc, Exception) and termination_in(exc) is None:  # the artifact says what ingest_runs says
             with suppress(Exception):  # best effort: the run's own error is what the flow must end with
                 create_markdown_artifact(failure_markdown(wh.run_id, db_path, could_not_run(exc)),
                                          key="blogetl-ingest-summary", description="blogetl ingest run summary")
+        end_or_retry(exc)
         raise
     run_report = RunReport(summary, warnings)
     report = FlowReport(summary, run_report.not_loaded, task_runs=batches_for(todo) + 3, warnings=warnings)
@@ -166,6 +263,7 @@ def ingest_flow(raw_dir: str = DEFAULT_RAW, db_path: str = DEFAULT_DB, dedup: bo
     logger.info("%s", report.summary.format())
     create_markdown_artifact(markdown, key="blogetl-ingest-summary", description="blogetl ingest run summary")
     if not run_report.ok:
+        no_more_retries()  # the run finished: the dumps it could not load were retried already
         return Failed(message=run_report.message, data=report)
     return Completed(message=run_report.message, data=report)
 

@@ -1,29 +1,69 @@
-"""What a run shows people: a progress bar on a terminal, a markdown summary artifact."""
+"""What a run shows people: a progress line per parsed batch, a markdown summary artifact."""
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
 
 from blogetl.warehouse import IngestSummary
 from blogetl.warehouse.summary import stage_line
 
-PROGRESS_MIN_DUMPS = 20
+ETA_MIN_BATCHES = 4  # a run of fewer batches gets no ETA: it ends before one would help
+ETA_MIN_SECONDS = 10.0  # nor does one whose first batches were quick enough for it not to matter
 
 
-@contextmanager
-def progress_for(total: int) -> Iterator[Callable[[], None]]:
-    """A rich progress bar for many dumps on an interactive terminal; otherwise a no-op."""
-    if total < PROGRESS_MIN_DUMPS or not sys.stderr.isatty():
-        yield lambda: None
-        return
-    columns = (TextColumn("parsing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, transient=True) as progress:
-        bar = progress.add_task("parse", total=total)
-        yield lambda: progress.advance(bar)
+def duration(seconds: float) -> str:
+    """'42 s', '3 min 05 s', '1 h 02 min'.
+
+    >>> duration(42.4), duration(185), duration(3720)
+    ('42 s', '3 min 05 s', '1 h 02 min')
+    """
+    s = round(seconds)
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        return f"{s // 60} min {s % 60:02d} s"
+    return f"{s // 3600} h {s % 3600 // 60:02d} min"
+
+
+class BatchProgress:
+    """One log line per parsed batch: dumps and batches done, time so far, and on long runs an ETA.
+
+    The line goes to the flow run's log (the terminal and the Prefect server alike), replacing
+    the task runs' own 'Finished in state Completed()' lines, which are hidden unless --verbose.
+
+    >>> lines = []
+    >>> clock = iter([0.0, 30.0, 60.0]).__next__
+    >>> p = BatchProgress(lines.append, 100, 5, clock=clock)
+    >>> p.batch_done(20); p.batch_done(20)
+    >>> lines
+    ['parsed 20/100 dumps (batch 1/5) in 30 s, about 2 min 00 s left', 'parsed 40/100 dumps (batch 2/5) in 1 min 00 s, about 1 min 30 s left']
+    """
+
+    def __init__(self, out: logging.Logger | logging.LoggerAdapter | Callable[[str], object], dumps: int, batches: int,
+                 *, clock: Callable[[], float] = time.monotonic) -> None:
+        """Start the clock for `dumps` dumps in `batches` batches."""
+        self._emit: Callable[[str], object] = out.info if isinstance(out, logging.Logger | logging.LoggerAdapter) else out
+        self.total_dumps, self.total_batches = dumps, batches
+        self.dumps = self.batches = 0
+        self._clock = clock
+        self._started = clock()
+        self._eta: bool | None = None  # decided at the first batch: a run projected to be short gets none
+
+    def batch_done(self, dumps: int) -> None:
+        """Count a finished batch of `dumps` dumps and say so."""
+        self.batches += 1
+        self.dumps += dumps
+        elapsed = self._clock() - self._started
+        line = f"parsed {self.dumps}/{self.total_dumps} dumps (batch {self.batches}/{self.total_batches}) in {duration(elapsed)}"
+        left = self.total_dumps - self.dumps
+        eta = elapsed / self.dumps * left if self.dumps else 0.0
+        if self._eta is None:
+            self._eta = self.total_batches >= ETA_MIN_BATCHES and elapsed + eta >= ETA_MIN_SECONDS
+        if self._eta and left > 0:
+            line += f", about {duration(eta)} left"
+        self._emit(line)
 
 
 def summary_markdown(summary: IngestSummary, not_loaded: Mapping[str, str], warnings: Sequence[str] = ()) -> str:

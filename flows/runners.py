@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Iterator
@@ -24,11 +25,47 @@ def make_task_runner(kind: str = "threads", dask_address: str | None = None, *, 
     if kind == "dask":
         from prefect_dask.task_runners import DaskTaskRunner
 
+        quiet = os.environ.get("BLOGETL_VERBOSITY", "normal") != "verbose"
+        if quiet:
+            quiet_dask()
         if dask_address:
             return DaskTaskRunner(address=dask_address)
+        # silence_logs: the level of the workers' own log; dashboard_address None: no dashboard (and no
+        # link to one that is gone when the run ends)
         return DaskTaskRunner(cluster_kwargs={"n_workers": dask_workers, "threads_per_worker": 1, "processes": True,
-                                              "dashboard_address": None})
+                                              "dashboard_address": None,
+                                              "silence_logs": logging.ERROR if quiet else logging.INFO})
     raise ValueError(f"unknown task runner {kind!r}: choose one of {', '.join(TASK_RUNNERS)}")
+
+
+class DropClosedComms(logging.Filter):
+    """Drops distributed's reports of a connection closed under it: on a normal shutdown the
+    scheduler, the nanny and the workers close their comms in no set order."""
+
+    NAMES = ("CommClosedError", "StreamClosedError")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """False for a record about (or carrying) a closed comm."""
+        if record.exc_info and record.exc_info[0] is not None and record.exc_info[0].__name__ in self.NAMES:
+            return False
+        return not any(name in record.getMessage() for name in self.NAMES)
+
+
+def quiet_dask() -> None:
+    """distributed.* at ERROR, without closed-comm reports; prefect-dask's own lines (the cluster it
+    creates, a dashboard link that is dead once the run ends) at WARNING."""
+    import distributed  # noqa: F401  (creates its loggers, with dask's configured levels)
+
+    logging.getLogger("prefect.task_runner.dask").setLevel(logging.WARNING)
+
+    drop = DropClosedComms()
+    names = [name for name in logging.root.manager.loggerDict if name == "distributed" or name.startswith("distributed.")]
+    for name in [*names, "tornado.application", "asyncio"]:
+        logger = logging.getLogger(name)
+        if name == "distributed" or name.startswith("distributed."):
+            logger.setLevel(max(logger.getEffectiveLevel(), logging.ERROR))
+        if not any(isinstance(f, DropClosedComms) for f in logger.filters):
+            logger.addFilter(drop)
 
 
 @contextmanager

@@ -153,26 +153,26 @@ def test_unknown_task_runner_is_a_clear_error():
 
 def test_serve_registers_a_scheduled_deployment_and_stops(prefect_server, raw_copy, tmp_path):
     from prefect.client.orchestration import get_client
-    from prefect.runner import Runner
 
-    from flows.serve import DEPLOYMENT_NAME, build_deployment
+    from flows.serve import DEPLOYMENT_NAME, build_deployment, serve_until_stopped
 
     deployment = build_deployment("*/5 * * * *", str(raw_copy), str(tmp_path / "s.duckdb"))
 
     async def scenario():
-        runner = Runner(limit=1, pause_on_shutdown=True)
-        deployment_id = await runner.aadd_deployment(deployment)
-        task = asyncio.create_task(runner.start())
-        await asyncio.sleep(2)
+        stop = asyncio.Event()
+        serving = asyncio.create_task(serve_until_stopped(deployment, stop))
+        await asyncio.sleep(3)
         async with get_client() as client:
             dep = await client.read_deployment_by_name(f"ingest/{DEPLOYMENT_NAME}")
             schedules = [s.schedule.cron for s in dep.schedules]
-        await runner.astop()
-        task.cancel()
-        return deployment_id, dep, schedules
+        stop.set()
+        await asyncio.wait_for(serving, 60)  # stops by itself once told
+        async with get_client() as client:
+            paused = await client.read_deployment_by_name(f"ingest/{DEPLOYMENT_NAME}")
+        return dep, schedules, paused
 
-    deployment_id, dep, schedules = asyncio.run(scenario())
-    assert dep.id == deployment_id
+    dep, schedules, paused = asyncio.run(scenario())
+    assert paused.paused  # pause_on_shutdown: no runs scheduled while nothing serves them
     assert schedules == ["*/5 * * * *"]
     assert dep.parameters["raw_dir"] == str(raw_copy.absolute())
     assert dep.global_concurrency_limit.limit == 1

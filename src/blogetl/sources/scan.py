@@ -42,6 +42,11 @@ def _meta(root: Path, file: Path) -> DumpMeta:
     return DumpMeta(root, rel, digest, stat.st_size, site_hint_for(rel), modified, file)
 
 
+def rescan(meta: DumpMeta) -> DumpMeta:
+    """Hash and stat a dump again (one that could not be read); raises OSError while it still cannot."""
+    return _meta(meta.root, meta.file)
+
+
 def scan(raw_dir: Path | str) -> list[DumpMeta]:
     """Every dump under raw_dir with its sha256, sorted by path.
 
