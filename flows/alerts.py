@@ -12,6 +12,7 @@ not answer is logged as a warning and never changes the run's outcome.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from prefect.blocks.notifications import AppriseNotificationBlock
@@ -59,8 +60,8 @@ def alert_message(flow_name: str, flow_run: Any, state: Any) -> tuple[str, str]:
     subject = f"blogetl {flow_name} {state.name}: {what}"
     lines = [
         f"Flow run {flow_run.name!r} of {flow_name!r} ended {state.name}: {state.message}",
-        f"raw: {params.get('raw_dir', '?')}",
-        f"warehouse: {params.get('db_path', '?')}",
+        f"raw: {absolute(params.get('raw_dir'))}",
+        f"warehouse: {absolute(params.get('db_path'))}",
     ]
     if not_loaded:
         lines += ["", "Not loaded:"]
@@ -71,6 +72,11 @@ def alert_message(flow_name: str, flow_run: Any, state: Any) -> tuple[str, str]:
     if link:
         lines += ["", f"Run: {link}"]
     return subject, "\n".join(lines) + "\n"
+
+
+def absolute(path: object) -> str:
+    """A run's path parameter as an absolute path ('?' when the run has none)."""
+    return str(Path(str(path)).absolute()) if path else "?"
 
 
 def run_link(flow_run: Any) -> str | None:
