@@ -80,9 +80,10 @@ def test_the_blogetl_command_is_the_library_commands_plus_the_prefect_ones() -> 
 
     library, installed = commands(library_cli.app), commands(flows_cli.app)
     assert sorted(library) == ["ack", "ingest", "parse", "shell-init", "status"]
-    assert sorted(installed) == ["ack", "ingest", "parse", "serve", "shell-init", "status", "watch"]
+    assert sorted(installed) == ["ack", "clean-cache", "ingest", "parse", "serve", "server", "shell-init", "status", "watch"]
     assert all(installed[name] == library[name] for name in ("ack", "parse", "shell-init", "status"))
-    assert set(installed["ingest"]) == set(library["ingest"]) | {"task_runner", "dask_address", "flow"}
+    assert set(installed["ingest"]) == set(library["ingest"]) | {"task_runner", "dask_address", "flow", "quiet", "verbose",
+                                                                 "alert_url"}
 
 
 @pytest.mark.flows
