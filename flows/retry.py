@@ -26,11 +26,6 @@ TRANSIENT_ERRNOS = frozenset({errno.EIO, errno.EAGAIN, errno.EBUSY, errno.ETIMED
                               errno.EINTR, errno.ENOLCK, errno.ECONNRESET, errno.EHOSTUNREACH})
 
 
-# errno values that the same run meets again a minute later: a wrong or read-only path.
-PERMANENT_ERRNOS = frozenset({errno.EISDIR, errno.ENOTDIR, errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOENT,
-                              errno.ENAMETOOLONG, errno.EEXIST})
-
-
 def attempts_left() -> bool:
     """True inside a task run that Prefect will retry if it raises now."""
     ctx = TaskRunContext.get()
@@ -62,12 +57,32 @@ def termination_in(exc: BaseException) -> BaseException | None:
     return None
 
 
+# What a lost connection looks like: to the Prefect API (httpx), to a Dask worker (distributed).
+TRANSIENT_NAMES = frozenset({"ConnectError", "ReadError", "WriteError", "RemoteProtocolError", "ReadTimeout",
+                             "ConnectTimeout", "PoolTimeout", "KilledWorker", "CommClosedError", "StreamClosedError"})
+# DuckDB reports the OS's I/O errors as text.
+TRANSIENT_TEXT = ("Input/output error", "Resource temporarily unavailable", "Stale file handle", "Connection reset")
+
+
 def worth_a_flow_retry(exc: BaseException) -> bool:
-    """Whether running the whole flow again may succeed: not after a warehouse error (its lock was
-    waited for already; a missing extension stays missing) nor a path that is wrong for good."""
-    if isinstance(exc, WarehouseError) or termination_in(exc) is not None:
+    """Whether running the whole flow again may succeed: only after a transient error (I/O that may
+    work a moment later, a lost connection to the Prefect API or a Dask worker). Not after a
+    stop, a warehouse error (its lock was waited for already), a full disk, DuckDB out of
+    memory, a wrong path or a bug: those exit 3 at once (README "Operating")."""
+    if termination_in(exc) is not None or isinstance(exc, WarehouseError):
         return False
-    return not (isinstance(exc, OSError) and exc.errno in PERMANENT_ERRNOS)
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, OSError) and current.errno in TRANSIENT_ERRNOS:
+            return True
+        if isinstance(current, ConnectionError | TimeoutError) or type(current).__name__ in TRANSIENT_NAMES:
+            return True
+        if type(current).__name__ == "IOException" and any(text in str(current) for text in TRANSIENT_TEXT):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def no_more_retries() -> None:

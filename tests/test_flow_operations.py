@@ -176,7 +176,7 @@ def test_a_run_that_raised_is_run_again_by_the_flow_retry(prefect_server, raw_co
     def flaky_finish(self, *args, **kwargs):
         calls[0] += 1
         if calls[0] == 1:
-            raise OSError(28, "No space left on device")
+            raise OSError(5, "Input/output error")  # a network file system's hiccup, say
         return real_finish(self, *args, **kwargs)
 
     monkeypatch.setattr(Warehouse, "finish", flaky_finish)
@@ -210,8 +210,13 @@ def test_retry_decisions():
 
     assert is_transient(WarehouseLocked("x")) and is_transient(OSError(errno.EIO, "io"))
     assert not is_transient(IsADirectoryError(errno.EISDIR, "dir"))
-    assert worth_a_flow_retry(OSError(errno.ENOSPC, "full")) and worth_a_flow_retry(RuntimeError("bug?"))
-    assert not worth_a_flow_retry(WarehouseLocked("x")) and not worth_a_flow_retry(PermissionError(errno.EACCES, "no"))
+    assert worth_a_flow_retry(OSError(errno.EIO, "Input/output error")) and worth_a_flow_retry(ConnectionResetError())
+    assert worth_a_flow_retry(duckdb.IOException("IO Error: Could not read from file: Input/output error"))
+    assert worth_a_flow_retry(type("KilledWorker", (Exception,), {})("worker died"))
+    for permanent in (WarehouseLocked("x"), PermissionError(errno.EACCES, "no"), OSError(errno.ENOSPC, "full"),
+                      duckdb.IOException("IO Error: Could not write file: No space left on device"),
+                      duckdb.OutOfMemoryException("Out of Memory Error"), RuntimeError("a bug")):
+        assert not worth_a_flow_retry(permanent), permanent
     stop = TerminationSignal(signal=15)
     try:
         try:
