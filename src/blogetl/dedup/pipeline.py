@@ -249,15 +249,17 @@ VOCAB_LIMIT = 100_000  # raw tokens cached between batches; the cache is dropped
 
 
 def _slices(con: duckdb.DuckDBPyConnection, table: str, columns: str, size: int) -> Iterator[pa.Table]:
-    """The rows of a temp table numbered by ``rn`` (1..n, gaps allowed), size numbers at a time, as Arrow.
+    """The rows of a temp table, size rows at a time in storage order, as Arrow.
 
-    DuckDB keeps the table (and spills it to its temp directory); Python holds one slice.
+    DuckDB keeps the table (and spills it to its temp directory); Python holds one slice.  Slices
+    are cut by rowid, which DuckDB reads directly: a filter on another column reads every row group
+    for every slice, 518 times the bodies of 518k posts at 1 GB (measured: 17 ms against 4.5 ms a
+    slice at 100 MB, and growing with the table).
     """
-    row = con.execute(f"SELECT max(rn) FROM {table}").fetchone()
-    total = int(row[0] or 0) if row else 0
+    row = con.execute(f"SELECT max(rowid) FROM {table}").fetchone()
+    total = int(row[0]) + 1 if row and row[0] is not None else 0
     for lo in range(0, total, size):
-        yield con.execute(f"SELECT {columns} FROM {table} WHERE rn > ? AND rn <= ? ORDER BY rn",
-                          [lo, lo + size]).fetch_arrow_table()
+        yield con.execute(f"SELECT {columns} FROM {table} WHERE rowid >= ? AND rowid < ?", [lo, lo + size]).fetch_arrow_table()
 
 
 def _fingerprint(con: duckdb.DuckDBPyConnection, ids: Sequence[str], cfg: DedupConfig, s: Summary) -> None:
@@ -267,7 +269,7 @@ def _fingerprint(con: duckdb.DuckDBPyConnection, ids: Sequence[str], cfg: DedupC
         CREATE OR REPLACE TEMP TABLE _dedup_todo_body AS
         SELECT t.rn, t.post_id, coalesce(p.body, '') AS body, c.content_md5
         FROM _dedup_todo t JOIN posts p USING (post_id) JOIN _dedup_current c USING (post_id)
-    """)  # one scan of posts, no sort of the bodies (a window over them does not spill); read back by rn
+    """)  # one scan of posts, no sort of the bodies (a window over them does not spill); read back in slices
     vocab = Vocab()
     total = 0
     for rows in _slices(con, "_dedup_todo_body", "post_id, body, content_md5", cfg.batch_size):

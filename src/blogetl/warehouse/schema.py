@@ -127,7 +127,7 @@ DUMPS = Table(
         ("rejects_found", "INTEGER", "pieces of text the parser could not place (see rejects)"),
         ("parser_version", "VARCHAR", "version of the parser that read the dump"),
         ("file_modified_at", "TIMESTAMP", "file modification time (UTC) when loaded: the best available estimate of when the page was scraped"),
-        ("profile", "VARCHAR", "site profile the parser read the page with (blogetl.sites); null for empty or binary files"),
+        ("profile", "VARCHAR", "site profile the parser read the page with (blogetl.parse.sites); null for empty or binary files"),
         ("mojibake_repaired", "BOOLEAN", "the text was UTF-8 read as cp1252 (Ã¥ for å) and was repaired before parsing"),
     )
     + (
@@ -164,7 +164,7 @@ POST_SIGHTINGS = Table(
         *_SPAN,
         *_POST_FIELDS,
         ("copies", "INTEGER", "times the page shows this text (1; 2 or more when a page repeats a post: the row keeps the first complete copy)"),
-        ("body_hash", "VARCHAR", "identity sketch: xxh3 of the body's normalised words (blogetl.identity)"),
+        ("body_hash", "VARCHAR", "identity sketch: xxh3 of the body's normalised words (blogetl.parse.identity)"),
         ("body_shingles", "INTEGER", "identity sketch: distinct word 4-grams of the body (a cut-short or excerpt body leaves out its last word)"),
         ("body_sketch", "UBIGINT[]", "identity sketch: the smallest xxh3 hashes of those 4-grams (bottom-k); used while a batch loads, NULL once stored (recomputed from body when needed)"),
         ("body_head", "VARCHAR", "identity sketch: the first characters of the normalised body, to match a cut-short sighting"),
