@@ -28,6 +28,7 @@ from blogetl.cli import (
     DbOption,
     DedupOption,
     RawOption,
+    WorkersOption,
     check_db,
     err,
     prepare_ingest,
@@ -128,14 +129,17 @@ def ingest(
     dask_address: Annotated[str | None, typer.Option(help="tcp://host:port of an existing Dask scheduler")] = None,
     dedup: DedupOption = True,
     flow: Annotated[bool, typer.Option(help="run as a Prefect flow run (--no-flow: the plain library, no Prefect)")] = True,
+    workers: WorkersOption = 1,
     quiet: QuietOption = False,
     verbose: VerboseOption = False,
     alert_url: AlertOption = None,
 ) -> None:
     """Parse new or changed dumps under --raw and publish the warehouse at --db (safe to re-run)."""
     if not flow:
-        library.ingest(raw, db, dedup)  # the library's command: it always ends in typer.Exit
+        library.ingest(raw, db, dedup, workers)  # the library's command: it always ends in typer.Exit
         return
+    if workers > 1:
+        raise typer.BadParameter("applies to --no-flow; a flow parses on its --task-runner", param_hint="--workers")
     prepare_ingest(raw, db)  # the library's checks: the same usage errors and exit codes
     setup_run(quiet, verbose, alert_url)
     from prefect.exceptions import TerminationSignal

@@ -171,6 +171,8 @@ def run_failure(command: str, exc: BaseException) -> NoReturn:
 RawOption = Annotated[Path, typer.Option("--raw", help="folder of dumps")]
 DbOption = Annotated[Path, typer.Option("--db", help="the published DuckDB warehouse")]
 DedupOption = Annotated[bool, typer.Option(help="run the cross-publication deduplication stage")]
+WorkersOption = Annotated[int, typer.Option(min=1, max=64, help="processes that parse (the library, --no-flow): "
+                                            "2 on a 2-core machine nearly halves parsing, for ~0.2 GB more memory")]
 
 
 def prepare_ingest(raw: Path, db: Path) -> None:
@@ -194,9 +196,12 @@ def ingest(
     raw: RawOption = Path("raw"),
     db: DbOption = Path("warehouse/blog.duckdb"),
     dedup: DedupOption = True,
+    workers: WorkersOption = 1,
 ) -> None:
     """Parse new or changed dumps under --raw and publish the warehouse at --db (safe to re-run)."""
     prepare_ingest(raw, db)
+    from contextlib import nullcontext
+
     from blogetl import pipeline
 
     stages = []
@@ -205,7 +210,9 @@ def ingest(
 
         stages.append(deduplicate)
     try:
-        report = pipeline.run(raw, db, after_load=stages)
+        pool = pipeline.parse_in_processes(workers) if workers > 1 else nullcontext(pipeline.parse_in_process)
+        with pool as parse_map:
+            report = pipeline.run(raw, db, after_load=stages, parse_map=parse_map)
     except Exception as exc:
         run_failure("ingest", exc)
     typer.echo(report.summary.format())

@@ -19,7 +19,10 @@ Exit codes, with and without Prefect (README "Exit codes"):
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,6 +64,28 @@ def parse_in_process(metas: Sequence[DumpMeta]) -> Iterator[tuple[DumpMeta, Dump
             yield meta, parse_dump(meta)
         except Exception as exc:  # a bug on one dump must not take the others down
             yield meta, exc
+
+
+@contextmanager
+def parse_in_processes(workers: int) -> Iterator[ParseMap]:
+    """A map that parses on `workers` processes (the parser is pure Python: threads share one core).
+
+    The processes are started once per run (forkserver: never a fork of a process holding DuckDB's
+    threads) and parse each chunk's dumps in parallel; what they return is the same Arrow tables.
+    A worker that dies takes only its dump down, which is named like any failed parse.
+    """
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+
+        def parse_map(metas: Sequence[DumpMeta]) -> Iterator[tuple[DumpMeta, DumpTables | BaseException]]:
+            futures = [pool.submit(parse_dump, meta) for meta in metas]
+            for meta, future in zip(metas, futures, strict=True):
+                try:
+                    yield meta, future.result()
+                except Exception as exc:  # the dump's own error, or its worker's death (BrokenProcessPool)
+                    yield meta, exc
+
+        yield parse_map
 
 
 def chunks_by_bytes(todo: Sequence[DumpMeta], max_bytes: int = CHUNK_BYTES, max_dumps: int = CHUNK_DUMPS) -> Iterator[list[DumpMeta]]:
