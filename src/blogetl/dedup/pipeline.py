@@ -423,14 +423,6 @@ def _mask(doc: Doc, boiler: set[int]) -> set[int]:
     return {line for line, key in doc.line_keys.items() if key in boiler}
 
 
-def _boiler_keys(con: duckdb.DuckDBPyConnection, ids: set[str]) -> set[int]:
-    """The boilerplate line keys found in these posts."""
-    _temp_ids(con, "_dedup_need", sorted(ids))
-    return {r[0] for r in con.execute("""
-        SELECT DISTINCT line_key FROM dedup_lines SEMI JOIN _dedup_need USING (post_id)
-        SEMI JOIN dedup_boilerplate USING (line_key)""").fetchall()}
-
-
 def _verify(con: duckdb.DuckDBPyConnection, candidates: list[Candidate], cfg: DedupConfig, s: Summary) -> None:
     """Align every candidate; store verified pairs and their passages, drop the rest.
 
@@ -439,19 +431,19 @@ def _verify(con: duckdb.DuckDBPyConnection, candidates: list[Candidate], cfg: De
     """
     s.counts["candidates"] = len(candidates)
     relations: dict[str, int] = {}
+    boiler = {r[0] for r in con.execute("SELECT line_key FROM dedup_boilerplate").fetchall()}  # few: recurring lines
     for lo in range(0, len(candidates), VERIFY_CHUNK):
-        _verify_chunk(con, candidates[lo : lo + VERIFY_CHUNK], cfg, relations)
+        _verify_chunk(con, candidates[lo : lo + VERIFY_CHUNK], cfg, relations, boiler)
     s.counts["verified_pairs"] = sum(relations.values())
     s.counts["unverified_candidates"] = len(candidates) - s.counts["verified_pairs"]
     s.counts["relations_found"] = dict(sorted(relations.items()))
 
 
 def _verify_chunk(con: duckdb.DuckDBPyConnection, candidates: list[Candidate], cfg: DedupConfig,
-                  relations: dict[str, int]) -> None:
+                  relations: dict[str, int], boiler: set[int]) -> None:
     """Align one chunk of candidates and insert its verified pairs and passages."""
     needed = {c.post_a for c in candidates} | {c.post_b for c in candidates}
     docs, excerpts = _docs(con, needed, cfg.batch_size)
-    boiler = _boiler_keys(con, needed)
     prepared: dict[str, Prepared] = {}
     reports: dict[str, bool] = {}
 
