@@ -114,11 +114,14 @@ def _terminate(signum: int, _frame: object) -> None:
 def sigterm_as_interrupt() -> Iterator[None]:
     """SIGTERM stops the command as Ctrl-C does: its run is aborted and the temporary Prefect
     server it started is stopped on the way out (killed outright, it was left running)."""
-    previous = signal.signal(signal.SIGTERM, _terminate)
+    # SIGINT too, explicitly: a fresh-clone test run saw a SIGINT to `watch` mid-run ignored (the run
+    # completed and watch kept watching) while SIGTERM, through this handler, always stopped it.
+    previous = {sig: signal.signal(sig, _terminate) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 @app.command()
