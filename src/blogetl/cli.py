@@ -172,7 +172,7 @@ RawOption = Annotated[Path, typer.Option("--raw", help="folder of dumps")]
 DbOption = Annotated[Path, typer.Option("--db", help="the published DuckDB warehouse")]
 DedupOption = Annotated[bool, typer.Option(help="run the cross-publication deduplication stage")]
 WorkersOption = Annotated[int, typer.Option(min=1, max=64, help="processes that parse (the library, --no-flow): "
-                                            "2 on a 2-core machine nearly halves parsing, for ~0.2 GB more memory")]
+                                            "2 on a 2-core machine: parse 1.4x faster on 20 MB, for ~0.26 GB more memory")]
 
 
 def prepare_ingest(raw: Path, db: Path) -> None:
