@@ -409,5 +409,9 @@ def list_acks(db: Path) -> None:
     wide_console().print(table)
 
 
+
+
+from blogetl import analyst_cli  # noqa: E402,F401  (registers search, describe, export, check, report on app)
+
 if __name__ == "__main__":  # pragma: no cover
     app()

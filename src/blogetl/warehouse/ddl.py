@@ -10,7 +10,7 @@ from __future__ import annotations
 import duckdb
 
 from blogetl.warehouse._sql import column_list, literal, transaction
-from blogetl.warehouse.fts import fts_index_exists, update_fts
+from blogetl.warehouse.fts import ensure_macros, fts_index_exists, update_fts
 from blogetl.warehouse.schema import PARTS, WAREHOUSE, Table, create_sql, tables
 from blogetl.warehouse.views import VIEWS, View
 
@@ -126,3 +126,5 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, parts: tuple[str, ...] = PARTS
                 con.execute(comment_sql(obj, column, text))
         if WAREHOUSE in parts and not fts_index_exists(con):
             update_fts(con)
+        elif WAREHOUSE in parts:
+            ensure_macros(con)  # a newer blogetl's search macros, without re-indexing
