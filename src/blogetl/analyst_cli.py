@@ -6,10 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import duckdb
 import typer
 from rich.markup import escape
 
-from blogetl.cli import DbOption, app, check_db, run_failure, wide_console
+from blogetl.cli import DbOption, app, check_db, plain_table, run_failure, wide_console
 
 
 @app.command()
@@ -40,3 +41,75 @@ def search(
     for post_id, title, score, snippet in rows:
         out.print(f"{score:6.3f}  {escape(title)}  [dim]({escape(post_id)})[/dim]", soft_wrap=True)
         out.print(f"        {escape(snippet)}", soft_wrap=True)
+
+
+def _published(db: Path, command: str) -> duckdb.DuckDBPyConnection:
+    """The published warehouse, read-only (a usage error when there is none)."""
+    check_db(db, command, must_exist=True)
+    from blogetl.warehouse.access import connect
+
+    try:
+        return connect(db)
+    except Exception as exc:
+        run_failure(command, exc)
+
+
+@app.command()
+def describe(
+    table: Annotated[str | None, typer.Argument(metavar="TABLE", help="a table or view (fts_main_posts.terms for the index's)")] = None,
+    db: DbOption = Path("warehouse/blog.duckdb"),
+) -> None:
+    """The data dictionary: every table and view with its comment, or one's columns with type and comment."""
+    from blogetl.warehouse import dictionary
+
+    out = wide_console()
+    with _published(db, "describe") as con:
+        if table is None:
+            listing = plain_table("table / view", "kind", "comment")
+            for each in dictionary.objects(con):
+                listing.add_row(escape(each.qualified), each.kind, escape(each.comment))
+            out.print(listing)
+            return
+        obj = dictionary.find(con, table)
+        if obj is None:
+            names = ", ".join(o.qualified for o in dictionary.objects(con) if o.schema == "main")
+            raise typer.BadParameter(f"no table or view {table!r} in {db} (there are: {names})", param_hint="TABLE")
+        out.print(f"{escape(obj.qualified)} ({obj.kind}): {escape(obj.comment)}", soft_wrap=True)
+        detail = plain_table("column", "type", "comment")
+        for name, kind, comment in dictionary.columns(con, obj):
+            detail.add_row(escape(name), escape(kind), escape(comment))
+        out.print(detail)
+
+
+@app.command()
+def export(
+    out: Annotated[Path, typer.Argument(metavar="DIR", help="folder to write one file per table or view into")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="parquet or csv (nested columns as JSON text)")] = "parquet",
+    tables: Annotated[list[str] | None, typer.Option("--table", "-t", help="only this table or view (repeat for more); "
+                                                     "default: every table and view but the dedup stage's internal state")] = None,
+    db: DbOption = Path("warehouse/blog.duckdb"),
+) -> None:
+    """Write the warehouse's tables and views as Parquet or CSV files, one per table or view, for other tools."""
+    from blogetl.warehouse import dictionary
+
+    try:
+        kind = dictionary.ExportFormat(fmt)
+    except ValueError:
+        raise typer.BadParameter(f"{fmt!r} is not one of parquet, csv", param_hint="--format") from None
+    if out.exists() and not out.is_dir():
+        raise typer.BadParameter(f"{out} is a file; give a folder", param_hint="DIR")
+    with _published(db, "export") as con:
+        objs = dictionary.analyst_objects(con)
+        if tables:
+            objs = []
+            for name in tables:
+                obj = dictionary.find(con, name)
+                if obj is None:
+                    raise typer.BadParameter(f"no table or view {name!r} in {db} (blogetl describe lists them)", param_hint="--table")
+                objs.append(obj)
+        try:
+            written = dictionary.export(con, out, kind, objs)
+        except Exception as exc:
+            run_failure("export", exc)
+    for obj, path, rows in written:
+        typer.echo(f"{rows:>9,} rows  {obj.qualified} -> {path}")
