@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 EXAMPLES: dict[str, str] = {
+    "posts and articles per month of publication and outlet": """
+        SELECT month, outlet, posts, articles FROM v_monthly_posts ORDER BY month NULLS LAST, outlet""",
     "posts per month of scraping": """
         SELECT date_trunc('month', first_seen_at) AS month, count(*) AS posts
         FROM v_posts GROUP BY month ORDER BY month""",
