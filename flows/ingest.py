@@ -35,6 +35,7 @@ from flows import (
     cache,
 )
 from flows.alerts import alert_on_failure
+from flows.analysis import record_checks
 from flows.policy import Policy
 from flows.report import BatchProgress, failure_markdown, summary_markdown
 from flows.retry import (
@@ -67,6 +68,7 @@ class FlowReport:
     not_loaded: dict[str, str] = field(default_factory=dict)  # path -> why it needs a look
     task_runs: int = 0  # task runs the flow run made: discover, open, one parse per batch, publish
     warnings: list[str] = field(default_factory=list)  # about raw/ (empty, or none of the known dumps)
+    checks: str | None = None  # the data checks on the published warehouse: pass, warn, fail (None: could not run)
 
 
 def batch_cache_key(_context: Any, parameters: dict[str, Any]) -> str:
@@ -262,6 +264,7 @@ def ingest_flow(raw_dir: str = DEFAULT_RAW, db_path: str = DEFAULT_DB, dedup: bo
     markdown = summary_markdown(report.summary, report.not_loaded, warnings)
     logger.info("%s", report.summary.format())
     create_markdown_artifact(markdown, key="blogetl-ingest-summary", description="blogetl ingest run summary")
+    report.checks = record_checks(db_path)  # flows/analysis.py: after each publish
     if not run_report.ok:
         no_more_retries()  # the run finished: the dumps it could not load were retried already
         return Failed(message=run_report.message, data=report)

@@ -75,10 +75,11 @@ def describe(
             names = ", ".join(o.qualified for o in dictionary.objects(con) if o.schema == "main")
             raise typer.BadParameter(f"no table or view {table!r} in {db} (there are: {names})", param_hint="TABLE")
         out.print(f"{escape(obj.qualified)} ({obj.kind}): {escape(obj.comment)}", soft_wrap=True)
-        detail = plain_table("column", "type", "comment")
-        for name, kind, comment in dictionary.columns(con, obj):
-            detail.add_row(escape(name), escape(kind), escape(comment))
-        out.print(detail)
+        cols = dictionary.columns(con, obj)
+        width = max((len(name) for name, _, _ in cols), default=0)
+        kinds = max((len(kind) for _, kind, _ in cols if len(kind) <= 24), default=0)
+        for name, kind, comment in cols:  # one line each, never wrapped: long struct types stay readable in a log
+            out.print(f"{escape(name):<{width}}  {escape(kind):<{kinds}}  {escape(comment)}", soft_wrap=True)
 
 
 @app.command()
@@ -113,3 +114,29 @@ def export(
             run_failure("export", exc)
     for obj, path, rows in written:
         typer.echo(f"{rows:>9,} rows  {obj.qualified} -> {path}")
+
+
+@app.command()
+def check(db: DbOption = Path("warehouse/blog.duckdb")) -> None:
+    """Data tests on the published warehouse (keys, titles, bodies, dates and sites per family of pages,
+    rejects): a pass/warn/fail table; exit 1 when a check fails. Thresholds: blogetl.checks.LIMITS."""
+    check_db(db, "check", must_exist=True)
+    from blogetl.checks import check_warehouse, worst
+
+    try:
+        results = check_warehouse(db)
+    except Exception as exc:
+        run_failure("check", exc)
+    colour = {"pass": "green", "warn": "yellow", "fail": "red"}
+    table = plain_table("status", "check", "subject", "value", "limits", "examples", right=(3,))
+    for r in results:
+        table.add_row(f"[{colour[r.status]}]{r.status}[/{colour[r.status]}]", r.check, escape(r.subject), r.shown,
+                      r.limit.describe(r.share), escape("; ".join(r.examples)))
+    out = wide_console()
+    out.print(table)
+    overall = worst(results)
+    counts = {s: sum(r.status == s for r in results) for s in ("pass", "warn", "fail")}
+    out.print(f"[{colour[overall]}]{overall}[/{colour[overall]}]: {counts['pass']} passed, {counts['warn']} warned, "
+              f"{counts['fail']} failed ({escape(str(db))})", soft_wrap=True)
+    if overall == "fail":
+        raise typer.Exit(1)
