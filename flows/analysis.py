@@ -10,8 +10,10 @@ from prefect import get_run_logger
 from prefect.artifacts import create_markdown_artifact
 
 from blogetl.checks import check_warehouse, markdown, worst
+from blogetl.report import default_out, write_report
 
 CHECKS_ARTIFACT = "blogetl-data-checks"
+REPORT_ARTIFACT = "blogetl-report"
 
 
 def record_checks(db_path: str) -> str | None:
@@ -31,3 +33,18 @@ def record_checks(db_path: str) -> str | None:
     logger.log(level, "data checks: %s%s (blogetl check --db %s shows them)", overall, f": {'; '.join(bad)}" if bad else "",
                db_path)
     return overall
+
+
+def publish_report(db_path: str) -> Path | None:
+    """Write the HTML report beside the published warehouse and publish its path as an artifact of the
+    flow run. Returns the path, or None when it could not be written (logged, never raised)."""
+    logger = get_run_logger()
+    try:
+        path = write_report(db_path, default_out(db_path)).absolute()
+    except Exception as exc:
+        logger.warning("the report could not be written for %s: %s: %s", db_path, type(exc).__name__, exc)
+        return None
+    create_markdown_artifact(f"# blogetl report\n\n`{path}` ([open]({path.as_uri()}); one self-contained page, no network "
+                             f"needed)\n", key=REPORT_ARTIFACT, description="blogetl HTML report of the published warehouse")
+    logger.info("report: %s", path)
+    return path

@@ -35,7 +35,7 @@ from flows import (
     cache,
 )
 from flows.alerts import alert_on_failure
-from flows.analysis import record_checks
+from flows.analysis import publish_report, record_checks
 from flows.policy import Policy
 from flows.report import BatchProgress, failure_markdown, summary_markdown
 from flows.retry import (
@@ -69,6 +69,7 @@ class FlowReport:
     task_runs: int = 0  # task runs the flow run made: discover, open, one parse per batch, publish
     warnings: list[str] = field(default_factory=list)  # about raw/ (empty, or none of the known dumps)
     checks: str | None = None  # the data checks on the published warehouse: pass, warn, fail (None: could not run)
+    report_path: str | None = None  # the HTML report written beside it (None: could not be written)
 
 
 def batch_cache_key(_context: Any, parameters: dict[str, Any]) -> str:
@@ -265,6 +266,8 @@ def ingest_flow(raw_dir: str = DEFAULT_RAW, db_path: str = DEFAULT_DB, dedup: bo
     logger.info("%s", report.summary.format())
     create_markdown_artifact(markdown, key="blogetl-ingest-summary", description="blogetl ingest run summary")
     report.checks = record_checks(db_path)  # flows/analysis.py: after each publish
+    written = publish_report(db_path)
+    report.report_path = str(written) if written else None
     if not run_report.ok:
         no_more_retries()  # the run finished: the dumps it could not load were retried already
         return Failed(message=run_report.message, data=report)

@@ -79,7 +79,7 @@ def test_the_blogetl_command_is_the_library_commands_plus_the_prefect_ones() -> 
         return {name: sorted(p.name for p in cmd.params if p.name) for name, cmd in group.commands.items()}
 
     library, installed = commands(library_cli.app), commands(flows_cli.app)
-    analysts = ["check", "describe", "export", "search"]  # blogetl.analyst_cli
+    analysts = ["check", "describe", "export", "report", "search"]  # blogetl.analyst_cli
     assert sorted(library) == sorted(["ack", "ingest", "parse", "shell-init", "status", *analysts])
     assert sorted(installed) == sorted(["ack", "clean-cache", "ingest", "parse", "serve", "server", "shell-init", "status",
                                         "watch", *analysts])

@@ -140,3 +140,24 @@ def check(db: DbOption = Path("warehouse/blog.duckdb")) -> None:
               f"{counts['fail']} failed ({escape(str(db))})", soft_wrap=True)
     if overall == "fail":
         raise typer.Exit(1)
+
+
+@app.command()
+def report(
+    db: DbOption = Path("warehouse/blog.duckdb"),
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="the HTML file to write (default: beside the warehouse, "
+                                             "blog.duckdb -> blog-report.html)")] = None,
+) -> None:
+    """Write one self-contained HTML page (opens offline) with charts: posts per month of publication per
+    outlet, the largest cross-published articles on a timeline, rejects per dump and reason, the last runs."""
+    check_db(db, "report", must_exist=True)
+    from blogetl.report import default_out, write_report
+
+    target = out or default_out(db)
+    if target.is_dir():
+        raise typer.BadParameter(f"{target} is a folder; give the HTML file to write", param_hint="--out")
+    try:
+        written = write_report(db, target)
+    except Exception as exc:
+        run_failure("report", exc)
+    typer.echo(f"wrote {written} ({written.stat().st_size / 1024:.0f} kB); open it in any browser, no network needed")
