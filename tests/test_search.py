@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 
 import blogetl
 from blogetl import pipeline
+from blogetl.warehouse.errors import WarehouseError
 from blogetl.warehouse.fts import lemmatize
 from flows.cli import app
 
@@ -135,6 +136,11 @@ def test_the_duckdb_shell_searches_with_no_set_up(warehouse: Path, tmp_path: Pat
     out = subprocess.run([str(cli), "-readonly", "-csv", str(warehouse), "-c", "SELECT title, snippet FROM search('bostad');"],
                          capture_output=True, text=True, timeout=60, check=True, env={**os.environ, "HOME": str(tmp_path)}).stdout
     assert "**bostäder**" in out and "**bostad**" in out
+
+
+def test_connect_names_a_missing_warehouse(tmp_path: Path) -> None:
+    with pytest.raises(WarehouseError, match="no warehouse at .*none.duckdb .blogetl ingest makes one."):
+        blogetl.connect(tmp_path / "none.duckdb")
 
 
 def test_fresh_connections_see_a_new_publish_and_cached_ones_do_not(warehouse: Path, tmp_path: Path) -> None:
