@@ -16,6 +16,7 @@ from gen_corpus import generate  # noqa: E402
 
 from blogetl.dedup import pipeline as stage  # noqa: E402
 from blogetl.dedup import run  # noqa: E402
+from blogetl.dedup import work  # noqa: E402
 
 POSTS = generate(600, 7).posts
 
@@ -55,10 +56,24 @@ def test_buckets_and_chunks_do_not_change_the_result(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(stage, "VERIFY_CHUNK", 7)
     monkeypatch.setattr(stage, "OUTLET_SLICE", 13)
     monkeypatch.setattr(stage, "SINGLES_SLICE", 11)
-    monkeypatch.setattr(stage, "VOCAB_LIMIT", 50)
+    monkeypatch.setattr(work, "VOCAB_LIMIT", 50)
     con = duckdb.connect()
     load_posts(con, POSTS)
     summary = run(con)
+    assert results(con) == whole
+    assert summary["articles"] == len(partition(con))
+
+
+def test_two_worker_processes_write_what_one_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CPU work on a pool of two processes (slices and chunks small enough that several are
+    in flight at once) gives the tables one process gives, row for row."""
+    whole = results(built(POSTS))
+    monkeypatch.setattr(stage, "VERIFY_CHUNK", 50)
+    monkeypatch.setattr(stage, "OUTLET_SLICE", 64)
+    con = duckdb.connect()
+    load_posts(con, POSTS)
+    summary = run(con, workers=2)
+    assert summary["candidates"] > 4 * 50  # the verification went through the pool in several chunks
     assert results(con) == whole
     assert summary["articles"] == len(partition(con))
 
