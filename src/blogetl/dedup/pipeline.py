@@ -126,12 +126,14 @@ def run(con: duckdb.DuckDBPyConnection, config: DedupConfig = DEFAULT, *, worker
         s.counts["changed"] = False
         return _result(s, t0)
     run_no = int(_state(con, "run_no") or 0) + 1
+    con.execute(sql.TOUCHED_NEW)  # the lines of posts removed, changed or added (update_boilerplate drops it)
     forget(con, changes.changed + changes.removed)
     with w.pool(_workers(workers, len(changes.changed), config)) as mapper:
         with s.timed("fingerprint"):
             s.counts["fingerprints_added"] = fingerprint(con, changes.changed, config, mapper)
         with s.timed("boilerplate"):
-            flipped = update_boilerplate(con, config, s.counts)
+            every_line = settings.changed or len(changes.changed) * 10 >= count(con, "dedup_docs")
+            flipped = update_boilerplate(con, config, s.counts, every_line=every_line)
         forget_pairs(con, flipped)
         dirty = sorted(set(changes.changed) | set(flipped))
         with s.timed("candidates"):
@@ -275,6 +277,7 @@ def forget(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> None:
         return
     with _temp(con, "_dedup_forget"):
         _temp_ids(con, "_dedup_forget", ids)
+        con.execute(sql.TOUCHED_ADD.format(ids="_dedup_forget"))
         for table in ("dedup_docs", "dedup_lines", "dedup_fingerprints", "post_outlets"):
             con.execute(sql.FORGET.format(table=table))
     forget_pairs(con, ids)
@@ -338,6 +341,7 @@ def fingerprint(con: duckdb.DuckDBPyConnection, ids: Sequence[str], cfg: DedupCo
             _insert(con, "dedup_docs", {"post_id": post_ids, "content_md5": rows.column("content_md5"),
                                         "words": fp.post_words, "fingerprints": per_post})
             total += len(fp.fp_hash)
+        con.execute(sql.TOUCHED_ADD.format(ids="_dedup_todo"))
     return total
 
 
@@ -356,17 +360,21 @@ def _buckets(con: duckdb.DuckDBPyConnection, table: str) -> int:
     return max(1, -(-count(con, table) // BUCKET_ROWS))
 
 
-def update_boilerplate(con: duckdb.DuckDBPyConnection, cfg: DedupConfig, counts: dict[str, Any]) -> list[str]:
-    """Recount recurring lines; returns the posts holding lines whose status flipped."""
+def update_boilerplate(con: duckdb.DuckDBPyConnection, cfg: DedupConfig, counts: dict[str, Any], *,
+                       every_line: bool) -> list[str]:
+    """Recount recurring lines: those the run's posts touched (``_dedup_touched``), or every line;
+    returns the posts holding lines whose status flipped."""
     con.execute(sql.KEYS)  # kept for find_candidates
-    with _temp(con, "_dedup_bp"):
+    scope = "" if every_line else sql.IN_TOUCHED
+    with _temp(con, "_dedup_bp", "_dedup_touched"):
+        con.execute(sql.TOUCHED_DISTINCT)
         con.execute(sql.BOILER_NEW)
         buckets = _buckets(con, "dedup_lines")
         for bucket in range(buckets):
-            con.execute(sql.BOILER_BUCKET, [buckets, bucket, cfg.boiler_short_min_posts, cfg.boiler_short_words,
-                                            cfg.boiler_any_min_posts])
-        flipped = [r[0] for r in con.execute(sql.BOILER_FLIPPED).fetchall()]
-        con.execute(sql.CLEAR.format(table="dedup_boilerplate"))
+            con.execute(sql.BOILER_BUCKET.format(scope=scope), [buckets, bucket, cfg.boiler_short_min_posts,
+                                                                cfg.boiler_short_words, cfg.boiler_any_min_posts])
+        flipped = [r[0] for r in con.execute(sql.BOILER_FLIPPED.format(scope=scope)).fetchall()]
+        con.execute(sql.CLEAR.format(table="dedup_boilerplate") if every_line else sql.BOILER_CLEAR)
         con.execute(sql.BOILER_WRITE)
     counts["boilerplate_lines"] = count(con, "dedup_boilerplate")
     counts["boilerplate_flipped_posts"] = len(flipped)

@@ -75,24 +75,31 @@ SLICE = "SELECT {columns} FROM {table} WHERE rowid >= ? AND rowid < ?"
 
 KEYS = ("CREATE OR REPLACE TEMP TABLE _dedup_keys AS "
         "SELECT post_id, row_number() OVER (ORDER BY post_id)::INTEGER AS k FROM dedup_docs")
+# A line's status depends only on the posts holding it, so a run recounts only the lines its
+# added and removed posts hold (``_dedup_touched``), or every line ({scope} empty).
+TOUCHED_NEW = "CREATE OR REPLACE TEMP TABLE _dedup_touched (line_key UBIGINT)"
+TOUCHED_ADD = "INSERT INTO _dedup_touched SELECT DISTINCT line_key FROM dedup_lines SEMI JOIN {ids} USING (post_id)"
+TOUCHED_DISTINCT = "CREATE OR REPLACE TEMP TABLE _dedup_touched AS SELECT DISTINCT line_key FROM _dedup_touched"
+IN_TOUCHED = "SEMI JOIN _dedup_touched USING (line_key)"
 BOILER_NEW = ("CREATE OR REPLACE TEMP TABLE _dedup_bp (line_key UBIGINT, posts INTEGER, words INTEGER, "
               "example_k INTEGER, example_line INTEGER)")
 BOILER_BUCKET = """
     INSERT INTO _dedup_bp
     WITH per_post AS (
         SELECT line_key, k, max(words) AS words, min(line_no) AS line_no
-        FROM dedup_lines JOIN _dedup_keys USING (post_id) WHERE line_key % ? = ? GROUP BY line_key, k)
+        FROM dedup_lines {scope} JOIN _dedup_keys USING (post_id) WHERE line_key % ? = ? GROUP BY line_key, k)
     SELECT line_key, count(*), max(words), min(k), arg_min(line_no, k)
     FROM per_post GROUP BY line_key
     HAVING (count(*) >= ? AND max(words) <= ?) OR count(*) >= ?"""
 BOILER_FLIPPED = """
-    WITH changed AS (
-        SELECT line_key FROM _dedup_bp ANTI JOIN dedup_boilerplate USING (line_key)
+    WITH stored AS (SELECT line_key FROM dedup_boilerplate {scope}), changed AS (
+        SELECT line_key FROM _dedup_bp ANTI JOIN stored USING (line_key)
         UNION ALL
-        SELECT line_key FROM dedup_boilerplate ANTI JOIN _dedup_bp USING (line_key))
+        SELECT line_key FROM stored ANTI JOIN _dedup_bp USING (line_key))
     SELECT post_id FROM _dedup_keys WHERE k IN (
         SELECT k FROM dedup_lines JOIN _dedup_keys USING (post_id) SEMI JOIN changed USING (line_key))
     ORDER BY post_id"""
+BOILER_CLEAR = "DELETE FROM dedup_boilerplate WHERE line_key IN (SELECT line_key FROM _dedup_touched)"
 BOILER_WRITE = """
     INSERT INTO dedup_boilerplate
     SELECT b.line_key, b.posts, b.words, trim(string_split(i.body, chr(10))[b.example_line + 1])
