@@ -171,7 +171,7 @@ def run_failure(command: str, exc: BaseException) -> NoReturn:
 RawOption = Annotated[Path, typer.Option("--raw", help="folder of dumps")]
 DbOption = Annotated[Path, typer.Option("--db", help="the published DuckDB warehouse")]
 DedupOption = Annotated[bool, typer.Option(help="run the cross-publication deduplication stage")]
-WorkersOption = Annotated[int, typer.Option(min=1, max=64, help="processes that parse (the library, --no-flow): "
+WorkersOption = Annotated[int, typer.Option(min=1, max=64, help="processes that parse and deduplicate (the library, --no-flow): "
                                             "2 on a 2-core machine: parse 1.4x faster on 20 MB, for ~0.26 GB more memory")]
 
 
@@ -206,9 +206,11 @@ def ingest(
 
     stages = []
     if dedup:
+        from functools import partial
+
         from blogetl.dedup import run as deduplicate
 
-        stages.append(deduplicate)
+        stages.append(partial(deduplicate, workers=workers))
     try:
         pool = pipeline.parse_in_processes(workers) if workers > 1 else nullcontext(pipeline.parse_in_process)
         with pool as parse_map:
