@@ -47,6 +47,7 @@ class RejectReason(StrEnum):
     ORPHAN_COMMENT_TEXT = "orphan_comment_text"
     TEXT_AFTER_PAGE_END = "text_after_page_end"
     PARSER_ERROR = "parser_error"
+    VALUE_OUT_OF_RANGE = "value_out_of_range"
 
     @property
     def description(self) -> str:
@@ -63,6 +64,7 @@ _REJECT_DESCRIPTIONS = {
     RejectReason.ORPHAN_COMMENT_TEXT: "comment-thread text with no comment author line above it",
     RejectReason.TEXT_AFTER_PAGE_END: "text after the page's closing chrome",
     RejectReason.PARSER_ERROR: "the parser failed on this dump (a bug: please report it with the dump)",
+    RejectReason.VALUE_OUT_OF_RANGE: "a counter on the page is too large for its column (2^31 or more); the record keeps NULL",
 }
 
 

@@ -197,7 +197,7 @@ REJECTS = Table(
     _cols(
         ("reject_id", "VARCHAR", "stable id: a hash of the dump, the offsets and the reason"),
         ("dump_id", "VARCHAR", "the dump the text comes from (dumps.dump_id)"),
-        ("reason", "VARCHAR", "machine-readable reason code (blogetl.models.RejectReason: empty_dump, binary_dump, undecodable, no_structure, text_before_first_post, orphan_comment_text, text_after_page_end, parser_error)"),
+        ("reason", "VARCHAR", "machine-readable reason code (blogetl.models.RejectReason: empty_dump, binary_dump, undecodable, no_structure, text_before_first_post, orphan_comment_text, text_after_page_end, parser_error, value_out_of_range)"),
         ("detail", "VARCHAR", "human-readable explanation"),
         *_SPAN,
         ("text", "VARCHAR", "the rejected text itself"),
