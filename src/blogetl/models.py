@@ -24,7 +24,9 @@ from pydantic import BaseModel, ConfigDict, Field
 # 2.0.0: pages read through site profiles (headlines, listings, teasers, dates, sites, authors),
 #        mojibake repaired, VK blog pages are site blogg.vk.se, same-title posts with different
 #        texts get different ids (issue 9).
-PARSER_VERSION = "2.0.0"
+# 2.1.0: UTF-8 with stray legacy bytes decoded run by run, one NUL byte no longer makes a dump
+#        binary, UTF-16 without a BOM read; counters of 2^31 or more are a reject (issue 14).
+PARSER_VERSION = "2.1.0"
 
 
 class PageKind(StrEnum):
