@@ -50,9 +50,17 @@ CHUNK_BYTES = 8_000_000
 CHUNK_DUMPS = 200
 
 
+class DumpGone(Exception):
+    """A dump deleted or renamed away between the scan and its parse: left out of the run, as the scan
+    leaves out a file gone before it is hashed (a warning, not a failure; missing if the warehouse holds it)."""
+
+
 def parse_dump(meta: DumpMeta) -> DumpTables:
     """Read and parse one dump into Arrow tables (what a parallel parse task returns)."""
-    dump = meta.read()
+    try:
+        dump = meta.read()
+    except FileNotFoundError as exc:
+        raise DumpGone(f"{meta.path} disappeared from raw/ after the scan; left out of this run") from exc
     result = parse_bytes(dump.data, filename=dump.path, site_hint=dump.site_hint)
     return to_arrow(dump, result, modified_at=meta.modified_at)
 
@@ -192,13 +200,17 @@ def load_parsed(wh: Warehouse, results: Iterable[tuple[DumpMeta, DumpTables | Ba
     rejected whole."""
     tables: list[DumpTables] = []
     failed: dict[str, str] = {}
+    gone: dict[str, str] = {}
     for meta, result in results:
-        if isinstance(result, BaseException):
+        if isinstance(result, DumpGone):
+            gone[meta.path] = str(result)
+        elif isinstance(result, BaseException):
             why = str(result) if isinstance(result, ParseFailed) else f"{type(result).__name__}: {result}"
             failed[meta.path] = f"parse failed: {why}"
         else:
             tables.append(result)
     tables.sort(key=lambda t: t.paths)
+    wh.leave_out(gone)
     wh.load_arrow(tables, batch_size=chunk_dumps)
     rejected = {path: why for part in tables for path, why in part.rejected().items()}
     return failed, rejected
@@ -238,4 +250,4 @@ def run(
             plan, warnings = plan_run(wh, raw_dir, scanned)
         failed, _rejected = load_all(wh, plan.todo, parse_map, chunk_bytes, chunk_dumps)
         summary = wh.finish(after_load=after_load, failed=failed)
-    return RunReport(summary, warnings)
+    return RunReport(summary, [*warnings, *wh.left_out.values()])

@@ -147,6 +147,8 @@ class Warehouse:
         self._counts: Counter[str] = Counter()
         self._unreadable: dict[str, str] = {}
         self._scanned: dict[str, str] = {}  # path -> sha256 of what this run found under raw/
+        self._present: list[str] = []  # every path the scan found
+        self.left_out: dict[str, str] = {}  # path -> why: dumps gone from raw/ between the scan and their parse
         self._open = True
         changes.remember(con)
 
@@ -210,8 +212,21 @@ class Warehouse:
         self._unreadable = {m.path: m.error or "" for m in result.unreadable}
         self._scanned = {m.path: m.sha256 for m in scanned if m.error is None}
         self._states.update({m.path: "unreadable" for m in result.unreadable})
-        self._flag_missing([m.path for m in scanned])  # an unreadable file is there: not missing
+        self._present = [m.path for m in scanned]
+        self._flag_missing(self._present)  # an unreadable file is there: not missing
         return result
+
+    def leave_out(self, gone: Mapping[str, str]) -> None:
+        """Dumps deleted or renamed away since the scan (path -> why): left out of the run as if the
+        scan had not found them; one the warehouse holds is missing, like any dump gone from raw/."""
+        if not gone:
+            return
+        self.left_out.update(gone)
+        for path in gone:
+            self._states.pop(path, None)
+            self._scanned.pop(path, None)
+        self._present = [path for path in self._present if path not in gone]
+        self._flag_missing(self._present)
 
     def _flag_missing(self, present: Sequence[str]) -> None:
         """Mark dumps gone from raw/ with this run (once), clear the mark of those back; delete nothing."""
