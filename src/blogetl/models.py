@@ -50,6 +50,7 @@ class RejectReason(StrEnum):
     TEXT_AFTER_PAGE_END = "text_after_page_end"
     PARSER_ERROR = "parser_error"
     VALUE_OUT_OF_RANGE = "value_out_of_range"
+    LINK_OUTSIDE_RAW = "link_outside_raw"
 
     @property
     def description(self) -> str:
@@ -66,6 +67,7 @@ _REJECT_DESCRIPTIONS = {
     RejectReason.ORPHAN_COMMENT_TEXT: "comment-thread text with no comment author line above it",
     RejectReason.TEXT_AFTER_PAGE_END: "text after the page's closing chrome",
     RejectReason.PARSER_ERROR: "the parser failed on this dump (a bug: please report it with the dump)",
+    RejectReason.LINK_OUTSIDE_RAW: "the dump file is a symbolic link that leads out of raw/; it is not read",
     RejectReason.VALUE_OUT_OF_RANGE: "a counter on the page is too large for its column (2^31 or more); the record keeps NULL",
 }
 
@@ -168,7 +170,7 @@ class ParseResult(BaseModel):
 
     text: str = Field(description="the decoded text all offsets refer to")
     encoding: str | None = None
-    source_format: Literal["text", "html", "binary", "empty"] = "text"
+    source_format: Literal["text", "html", "binary", "empty", "link"] = "text"
     page_kind: PageKind
     site: str | None = None
     profile: str | None = Field(default=None, description="the site profile the parser read the page with")

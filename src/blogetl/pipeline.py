@@ -28,8 +28,9 @@ from pathlib import Path
 
 import duckdb
 
+from blogetl.models import PageKind, ParseResult, Reject, RejectReason
 from blogetl.parse.parser import parse_bytes
-from blogetl.sources.files import DUMP_SUFFIXES
+from blogetl.sources.files import DUMP_SUFFIXES, DumpFile, LinkOutsideRaw
 from blogetl.sources.scan import DumpMeta, Plan, scan
 from blogetl.warehouse.arrow import DumpTables, to_arrow
 from blogetl.warehouse.errors import WarehouseError
@@ -55,12 +56,23 @@ class DumpGone(Exception):
     leaves out a file gone before it is hashed (a warning, not a failure; missing if the warehouse holds it)."""
 
 
+def refused(meta: DumpMeta, why: str) -> DumpTables:
+    """A dump file that is not read (a link out of raw/): a rejected dump with one reject that says why."""
+    reject = Reject(reason=RejectReason.LINK_OUTSIDE_RAW, detail=why, text="", start_offset=0, end_offset=0)
+    result = ParseResult(text="", page_kind=PageKind.UNKNOWN, source_format="link", site=meta.site_hint, rejects=[reject])
+    return to_arrow(DumpFile(meta.path, b"", meta.sha256, 0, meta.site_hint), result, modified_at=meta.modified_at)
+
+
 def parse_dump(meta: DumpMeta) -> DumpTables:
     """Read and parse one dump into Arrow tables (what a parallel parse task returns)."""
+    if meta.refused is not None:
+        return refused(meta, meta.refused)
     try:
         dump = meta.read()
     except FileNotFoundError as exc:
         raise DumpGone(f"{meta.path} disappeared from raw/ after the scan; left out of this run") from exc
+    except LinkOutsideRaw as exc:  # made a link since the scan
+        return refused(meta, str(exc))
     result = parse_bytes(dump.data, filename=dump.path, site_hint=dump.site_hint)
     return to_arrow(dump, result, modified_at=meta.modified_at)
 

@@ -13,6 +13,7 @@ from click.testing import Result
 from fixtures.dumps import SAMPLES, replace_once, sample
 from typer.testing import CliRunner
 
+import flows.ingest  # noqa: F401  (Prefect sets up its log handlers on import: here, not on a CliRunner's stream that closes)
 from flows import cli as flows_cli
 
 LISTING = "000"  # a VK listing page: 9 posts, bylines 'Av , , 2 kommentarer 11'
