@@ -25,7 +25,8 @@ from pydantic import BaseModel, ConfigDict, Field
 #        mojibake repaired, VK blog pages are site blogg.vk.se, same-title posts with different
 #        texts get different ids (issue 9).
 # 2.1.0: UTF-8 with stray legacy bytes decoded run by run, one NUL byte no longer makes a dump
-#        binary, UTF-16 without a BOM read; counters of 2^31 or more are a reject (issue 14).
+#        binary, UTF-16 without a BOM read; counters of 2^31 or more are a reject; an edited
+#        version beside a post on one page is a post of its own (issue 14).
 PARSER_VERSION = "2.1.0"
 
 
