@@ -78,3 +78,22 @@ def test_blogetl_parse_skips_a_link_out_of_the_folder(raw: Path, tmp_path: Path)
     assert done.exit_code == 0, done.output
     assert f"{raw / 'secret.txt'}: skipped, a symbolic link to {tmp_path / 'outside' / 'secret.txt'}, outside raw/" in done.output
     assert "hunter2" not in done.output and "PATH=" not in done.output
+
+
+# --- file names (item 3) ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", MODES, indirect=True)
+def test_two_names_that_escaped_to_one_text_are_two_dumps_and_stay_unchanged(mode: list[str], raw: Path, tmp_path: Path) -> None:
+    """A latin-1 name `bl<0xE5>gg.txt` and a file really named `bl\\xe5gg.txt` (a backslash, x, e, 5)."""
+    copy_samples(raw, "000", "001")
+    os.rename(os.fsencode(raw / SAMPLE), os.fsencode(raw) + b"/bl\xe5gg.txt")
+    os.rename(raw / "001_2e98f75a052abd0d.txt", raw / "bl\\xe5gg.txt")
+    db = tmp_path / "blog.duckdb"
+    assert ingest(mode, raw, db).exit_code == 0
+    assert rows(db, "SELECT path, posts_found FROM dumps ORDER BY path") == [("bl\\\\xe5gg.txt", 10), ("bl\\xe5gg.txt", 9)]
+    assert rows(db, "SELECT count(*) FROM posts") == [(19,)]
+    for _ in range(2):  # was: 'changed 1' every run, flipping between the two files
+        assert ingest(mode, raw, db).exit_code == 0
+    assert rows(db, "SELECT run_id, dumps_seen, dumps_new, dumps_changed, dumps_unchanged FROM ingest_runs ORDER BY run_id") == [
+        (1, 2, 2, 0, 0), (2, 2, 0, 0, 2), (3, 2, 0, 0, 2)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,9 +49,20 @@ def relative_name(path: Path, raw_root: Path) -> str:
     return printable(path.relative_to(raw_root).as_posix())
 
 
+_ESCAPED = re.compile("[\\\\\udc80-\udcff]")  # a backslash, or a byte UTF-8 does not decode
+
+
 def printable(name: str) -> str:
-    """A file name as valid UTF-8: bytes the file system name does not decode become \\xNN."""
-    return os.fsencode(name).decode("utf-8", errors="backslashreplace")
+    """A file name as valid UTF-8, reversibly: bytes the file system name does not decode become
+    \\xNN and a backslash of the name itself \\\\, so no two names read the same
+    (`bl<0xE5>gg.txt` is `bl\\xe5gg.txt`, a file really named `bl\\xe5gg.txt` is `bl\\\\xe5gg.txt`)."""
+    text = os.fsencode(name).decode("utf-8", errors="surrogateescape")
+    return _ESCAPED.sub(_escape, text) if _ESCAPED.search(text) else text
+
+
+def _escape(m: re.Match[str]) -> str:
+    char = m.group()
+    return "\\\\" if char == "\\" else f"\\x{ord(char) - 0xDC00:02x}"
 
 
 def site_hint_for(rel_path: str) -> str | None:
