@@ -156,7 +156,7 @@ def check_db(db: Path, command: str, *, must_exist: bool = False) -> bool:
 def check_writable(db: Path, command: str) -> None:
     """Make the warehouse's folder and prove a file can be written in it (exit 3 when the OS refuses:
     permissions, a read-only file system, /proc)."""
-    folder = db.absolute().parent
+    folder = Path(os.path.realpath(db.absolute())).parent  # where the file is written: a link's target's folder
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=folder, prefix=".blogetl-probe-"):

@@ -13,12 +13,15 @@ Exit codes, with and without Prefect (README "Exit codes"):
 
 >>> EXIT_LOADED, EXIT_NEEDS_LOOK, EXIT_USAGE, EXIT_COULD_NOT_RUN
 (0, 1, 2, 3)
->>> could_not_run(OSError(28, "No space left on device", "/data/.blog.work.duckdb"))
-'No space left on device: /data/.blog.work.duckdb'
+>>> could_not_run(OSError(13, "Permission denied", "/data/.blog.work.duckdb"))
+'Permission denied: /data/.blog.work.duckdb'
+>>> could_not_run(OSError(28, "No space left on device", "/data/blog.duckdb", None, "/data/.blog.work.duckdb"))
+'No space left on device: /data/blog.duckdb -> /data/.blog.work.duckdb (free space on the disk of --db: a run writes a working copy of the warehouse beside it)'
 """
 
 from __future__ import annotations
 
+import errno
 import multiprocessing
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -177,11 +180,16 @@ def could_not_run(exc: BaseException) -> str:
         return (f"DuckDB ran out of memory within its limit of {memory_limit()}: raise BLOGETL_DUCKDB_MEMORY_LIMIT "
                 f"(for example BLOGETL_DUCKDB_MEMORY_LIMIT=2GB) or free memory ({first})")
     if isinstance(exc, OSError) and exc.strerror:
-        return f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
+        where = f"{exc.filename} -> {exc.filename2}" if exc.filename and exc.filename2 else exc.filename
+        return (f"{exc.strerror}: {where}" if where else exc.strerror) + (NO_SPACE_HINT if exc.errno == errno.ENOSPC else "")
     text = str(exc).splitlines()[0] if str(exc) else ""
     if isinstance(exc, WarehouseError):
         return text
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    hint = NO_SPACE_HINT if isinstance(exc, duckdb.Error) and "No space left on device" in text else ""
+    return (f"{type(exc).__name__}: {text}" if text else type(exc).__name__) + hint
+
+
+NO_SPACE_HINT = " (free space on the disk of --db: a run writes a working copy of the warehouse beside it)"
 
 
 def raw_warnings(raw_dir: Path | str, scanned: Sequence[DumpMeta], known: Collection[str]) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
@@ -34,6 +35,7 @@ from blogetl.warehouse.schema import INGEST_RUNS, NOT_LOADED_KEPT, WAREHOUSE_TAB
 from blogetl.warehouse.summary import IngestSummary, RunCounts
 
 log = logging.getLogger(__name__)
+_STACK_TRACE = "\n\nStack Trace:"  # what DuckDB appends to a fatal error's message
 AfterLoad = Callable[[duckdb.DuckDBPyConnection], dict[str, Any]]
 T = TypeVar("T")
 
@@ -313,14 +315,19 @@ class Warehouse:
 
     def _publish_failure(self, error: BaseException) -> None:
         """Record a failed run on top of the published warehouse, nothing else."""
-        message = f"{type(error).__name__}: {error}"
+        message = f"{type(error).__name__}: {str(error).split(_STACK_TRACE)[0]}"
+        con = None
         try:
             con = open_work(self.files)
             insert_run(con, self._run_row("failed", RunCounts(), message))
             close_and_publish(con, self.files)
         except Exception as exc:  # the original error matters more than the bookkeeping (and no traceback for it)
+            if con is not None:  # a full disk: the connection must not keep the deleted copy's space
+                with contextlib.suppress(duckdb.Error):
+                    con.close()
+            first = str(exc).splitlines()[0] if str(exc) else ""
             log.error("could not record failed run %s in %s: %s: %s", self.run_id, self.files.published,
-                      type(exc).__name__, exc)
+                      type(exc).__name__, first)
             discard_work(self.files)
 
     def _release(self) -> None:
