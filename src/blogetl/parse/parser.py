@@ -284,7 +284,8 @@ def published(draft: PostDraft, profile: Profile) -> dict[str, Any]:
             footer = _footer(draft, profile)
             if footer is not None and when.hour == when.minute == 0:
                 hour = int(footer["hour"]) % 12 + (12 if footer.get("ampm") == "PM" else 0) if footer.get("ampm") else int(footer["hour"])
-                when = when.replace(hour=hour, minute=int(footer["minute"]))
+                if hour < 24:  # 'kl. 24:00' or '29:59' is no time of day: the date stands alone
+                    when = when.replace(hour=hour, minute=int(footer["minute"]))
             return {"published_at": when, "published_text": found.text,
                     "published_start_offset": line.start + found.start, "published_end_offset": line.start + found.end}
     return {}
