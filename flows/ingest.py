@@ -202,13 +202,21 @@ def parse_chunk(chunk: Sequence[DumpMeta], progress: BatchProgress) -> list[tupl
             parsed = future.result()
         except Exception as exc:  # the task itself failed: every dump of its batch is named
             parsed = [(m.path, f"{type(exc).__name__}: {exc}") for m in batch]
-        if any(isinstance(result, str | DumpGone) for _, result in parsed):
-            # a batch with a failed or vanished dump is not reused: the next run parses (and reads) it afresh
+        if any(isinstance(result, str | DumpGone) for _, result in parsed) or rewritten(batch, parsed):
+            # a batch with a failed or vanished dump is not reused: the next run parses (and reads) it afresh;
+            # nor one with a dump rewritten since discovery: its key names bytes that were not the ones parsed
             cache.forget(batch_cache_key(None, {"metas": batch}))
         for path, result in parsed:
             out.append((metas[path], ParseFailed(result) if isinstance(result, str) else result))
         progress.batch_done(len(batch))
     return out
+
+
+def rewritten(batch: Sequence[DumpMeta], parsed: Sequence[tuple[str, DumpTables | DumpGone | str]]) -> bool:
+    """Some dump of the batch was parsed from other bytes than discovery hashed (the cache key's sha256)."""
+    scanned = {m.path: m.sha256 for m in batch}
+    return any(isinstance(result, DumpTables) and result.dumps.column("sha256").to_pylist() != [scanned[path]]
+               for path, result in parsed)
 
 
 def end_or_retry(exc: BaseException) -> None:
