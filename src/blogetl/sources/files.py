@@ -80,6 +80,8 @@ class LinkOutsideRaw(Exception):
 def link_outside(path: Path, raw_root: Path) -> str | None:
     """Where a symbolic link under raw/ points (as it is written: `/proc/self/environ`), when it takes the
     file out of raw/ (a secret elsewhere, a file of /proc); None for a plain file or a link within raw/."""
+    if not os.path.islink(path):  # discovery never descends into a linked folder: a plain file is inside
+        return None
     real, root = os.path.realpath(path), os.path.realpath(raw_root)
     if real == root or real.startswith(root.rstrip("/") + "/"):
         return None
