@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
@@ -24,7 +23,14 @@ from rich.markup import escape
 from rich.table import Table
 
 from blogetl.parse.parser import parse_bytes
-from blogetl.sources.files import DUMP_SUFFIXES, discover_dumps, printable, read_dump, relative_name
+from blogetl.sources.files import (
+    DUMP_SUFFIXES,
+    LinkOutsideRaw,
+    discover_dumps,
+    printable,
+    read_dump,
+    relative_name,
+)
 
 # rich_markup_mode=None: click's plain errors ('Error: Invalid value for ...', one line however
 # long the path in it), not rich's panel, which wraps a message at 80 columns in a log file.
@@ -71,7 +77,11 @@ def parse(
     totals = {"dumps": 0, "post": 0, "comment": 0, "reject": 0}
     table = Table("dump", "kind", "site", "posts", "comments", "rejects", "encoding")
     for path, root in expand_paths(paths):
-        dump = read_dump(path, root)
+        try:
+            dump = read_dump(path, root)
+        except LinkOutsideRaw as exc:
+            say(f"{printable(str(path))}: skipped, {exc}")
+            continue
         result = parse_bytes(dump.data, filename=dump.path, site_hint=dump.site_hint)
         totals["dumps"] += 1
         for record in result.records:
@@ -146,7 +156,7 @@ def check_db(db: Path, command: str, *, must_exist: bool = False) -> bool:
 def check_writable(db: Path, command: str) -> None:
     """Make the warehouse's folder and prove a file can be written in it (exit 3 when the OS refuses:
     permissions, a read-only file system, /proc)."""
-    folder = db.absolute().parent
+    folder = Path(os.path.realpath(db.absolute())).parent  # where the file is written: a link's target's folder
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=folder, prefix=".blogetl-probe-"):
@@ -363,9 +373,10 @@ def ack(
                                  "or give its file)", param_hint="PATH")
     name, file = found
     unreadable = None
-    try:
-        with file.open("rb") as fh:
-            sha256: str | None = hashlib.file_digest(fh, "sha256").hexdigest()
+    from blogetl.sources.scan import meta_of
+
+    try:  # the dump's identity as runs see it (a link out of raw/ is not read: its target is)
+        sha256: str | None = meta_of(raw.absolute(), file).sha256
     except OSError as exc:
         sha256, unreadable = None, exc.strerror or str(exc)
     try:

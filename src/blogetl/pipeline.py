@@ -13,12 +13,15 @@ Exit codes, with and without Prefect (README "Exit codes"):
 
 >>> EXIT_LOADED, EXIT_NEEDS_LOOK, EXIT_USAGE, EXIT_COULD_NOT_RUN
 (0, 1, 2, 3)
->>> could_not_run(OSError(28, "No space left on device", "/data/.blog.work.duckdb"))
-'No space left on device: /data/.blog.work.duckdb'
+>>> could_not_run(OSError(13, "Permission denied", "/data/.blog.work.duckdb"))
+'Permission denied: /data/.blog.work.duckdb'
+>>> could_not_run(OSError(28, "No space left on device", "/data/blog.duckdb", None, "/data/.blog.work.duckdb"))
+'No space left on device: /data/blog.duckdb -> /data/.blog.work.duckdb (free space on the disk of --db: a run writes a working copy of the warehouse beside it)'
 """
 
 from __future__ import annotations
 
+import errno
 import multiprocessing
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -28,8 +31,9 @@ from pathlib import Path
 
 import duckdb
 
+from blogetl.models import PageKind, ParseResult, Reject, RejectReason
 from blogetl.parse.parser import parse_bytes
-from blogetl.sources.files import DUMP_SUFFIXES
+from blogetl.sources.files import DUMP_SUFFIXES, DumpFile, LinkOutsideRaw
 from blogetl.sources.scan import DumpMeta, Plan, scan
 from blogetl.warehouse.arrow import DumpTables, to_arrow
 from blogetl.warehouse.errors import WarehouseError
@@ -50,9 +54,28 @@ CHUNK_BYTES = 8_000_000
 CHUNK_DUMPS = 200
 
 
+class DumpGone(Exception):
+    """A dump deleted or renamed away between the scan and its parse: left out of the run, as the scan
+    leaves out a file gone before it is hashed (a warning, not a failure; missing if the warehouse holds it)."""
+
+
+def refused(meta: DumpMeta, why: str) -> DumpTables:
+    """A dump file that is not read (a link out of raw/): a rejected dump with one reject that says why."""
+    reject = Reject(reason=RejectReason.LINK_OUTSIDE_RAW, detail=why, text="", start_offset=0, end_offset=0)
+    result = ParseResult(text="", page_kind=PageKind.UNKNOWN, source_format="link", site=meta.site_hint, rejects=[reject])
+    return to_arrow(DumpFile(meta.path, b"", meta.sha256, 0, meta.site_hint), result, modified_at=meta.modified_at)
+
+
 def parse_dump(meta: DumpMeta) -> DumpTables:
     """Read and parse one dump into Arrow tables (what a parallel parse task returns)."""
-    dump = meta.read()
+    if meta.refused is not None:
+        return refused(meta, meta.refused)
+    try:
+        dump = meta.read()
+    except FileNotFoundError as exc:
+        raise DumpGone(f"{meta.path} disappeared from raw/ after the scan; left out of this run") from exc
+    except LinkOutsideRaw as exc:  # made a link since the scan
+        return refused(meta, str(exc))
     result = parse_bytes(dump.data, filename=dump.path, site_hint=dump.site_hint)
     return to_arrow(dump, result, modified_at=meta.modified_at)
 
@@ -157,11 +180,16 @@ def could_not_run(exc: BaseException) -> str:
         return (f"DuckDB ran out of memory within its limit of {memory_limit()}: raise BLOGETL_DUCKDB_MEMORY_LIMIT "
                 f"(for example BLOGETL_DUCKDB_MEMORY_LIMIT=2GB) or free memory ({first})")
     if isinstance(exc, OSError) and exc.strerror:
-        return f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
+        where = f"{exc.filename} -> {exc.filename2}" if exc.filename and exc.filename2 else exc.filename
+        return (f"{exc.strerror}: {where}" if where else exc.strerror) + (NO_SPACE_HINT if exc.errno == errno.ENOSPC else "")
     text = str(exc).splitlines()[0] if str(exc) else ""
     if isinstance(exc, WarehouseError):
         return text
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    hint = NO_SPACE_HINT if isinstance(exc, duckdb.Error) and "No space left on device" in text else ""
+    return (f"{type(exc).__name__}: {text}" if text else type(exc).__name__) + hint
+
+
+NO_SPACE_HINT = " (free space on the disk of --db: a run writes a working copy of the warehouse beside it)"
 
 
 def raw_warnings(raw_dir: Path | str, scanned: Sequence[DumpMeta], known: Collection[str]) -> list[str]:
@@ -192,13 +220,17 @@ def load_parsed(wh: Warehouse, results: Iterable[tuple[DumpMeta, DumpTables | Ba
     rejected whole."""
     tables: list[DumpTables] = []
     failed: dict[str, str] = {}
+    gone: dict[str, str] = {}
     for meta, result in results:
-        if isinstance(result, BaseException):
+        if isinstance(result, DumpGone):
+            gone[meta.path] = str(result)
+        elif isinstance(result, BaseException):
             why = str(result) if isinstance(result, ParseFailed) else f"{type(result).__name__}: {result}"
             failed[meta.path] = f"parse failed: {why}"
         else:
             tables.append(result)
     tables.sort(key=lambda t: t.paths)
+    wh.leave_out(gone)
     wh.load_arrow(tables, batch_size=chunk_dumps)
     rejected = {path: why for part in tables for path, why in part.rejected().items()}
     return failed, rejected
@@ -238,4 +270,4 @@ def run(
             plan, warnings = plan_run(wh, raw_dir, scanned)
         failed, _rejected = load_all(wh, plan.todo, parse_map, chunk_bytes, chunk_dumps)
         summary = wh.finish(after_load=after_load, failed=failed)
-    return RunReport(summary, warnings)
+    return RunReport(summary, [*warnings, *wh.left_out.values()])

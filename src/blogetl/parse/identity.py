@@ -291,6 +291,7 @@ def disambiguate(posts: Sequence[Post], comments: Sequence[Comment]) -> tuple[li
     ids = list(keys)
     for i, post_id in zip(shared, resolve([page_sighting(posts[i]) for i in shared], one_per_page=False), strict=True):
         ids[i] = post_id
+    ids = _split_edits(posts, keys, ids)
     out_posts = [p if (p.post_id, p.title_key) == (i, k) else p.model_copy(update={"post_id": i, "title_key": k})
                  for p, k, i in zip(posts, keys, ids, strict=True)]
     out_comments = list(comments)
@@ -298,6 +299,42 @@ def disambiguate(posts: Sequence[Post], comments: Sequence[Comment]) -> tuple[li
         if old.post_id != new.post_id:
             out_comments = _move_comments(out_comments, old, new.post_id)
     return out_posts, out_comments
+
+
+def _split_edits(posts: Sequence[Post], keys: Sequence[str], ids: Sequence[str]) -> list[str]:
+    """One page shows a post twice only as a copy: the same words, or a cut-short copy of them. An edited
+    version beside it (same title, other words) is a post of its own, or its words would be in no record
+    (a page's sightings of one post are one row)."""
+    out = list(ids)
+    taken = set(ids)
+    groups: dict[str, list[int]] = {}
+    for i, post_id in enumerate(ids):
+        groups.setdefault(post_id, []).append(i)
+    for post_id, members in groups.items():
+        if len(members) < 2:
+            continue
+        texts: list[tuple[str, list[str], bool]] = []  # (id, words, partial) of each distinct text, complete first
+        for i in sorted(members, key=lambda i: (posts[i].truncated or posts[i].is_excerpt, posts[i].position)):
+            partial, ws = posts[i].truncated or posts[i].is_excerpt, words(posts[i].body)
+            same = next((pid for pid, other, other_partial in texts if _copy(ws, partial, other, other_partial)), None)
+            if same is None:
+                same = post_id if not texts else _fresh(keys[i], sketch(posts[i].body).text_hash, taken)
+                taken.add(same)
+                texts.append((same, ws, partial))
+            out[i] = same
+    return out
+
+
+def _copy(a: list[str], a_partial: bool, b: list[str], b_partial: bool) -> bool:
+    """a and b are one text shown twice: the same words, or the cut-short one's words opening the other
+    (its last word maybe cut)."""
+    if a == b:
+        return True
+    for short, short_partial, long in ((a, a_partial, b), (b, b_partial, a)):
+        if short_partial and len(short) <= len(long) and short[:-1] == long[: len(short) - 1] \
+                and (not short or long[len(short) - 1].startswith(short[-1])):
+            return True
+    return False
 
 
 def _move_comments(comments: list[Comment], post: Post, post_id: str) -> list[Comment]:

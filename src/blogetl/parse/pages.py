@@ -383,6 +383,8 @@ def entry_drafts(content: Sequence[Line], ledger: Ledger, profile: Profile, clos
                           byline=rule.anchor.match(content[a].text), byline_line=content[a],
                           closed=closed or k + 1 < len(entries), date_lines=[content[a]])
         ledger.mark(content[a], LineRole.BYLINE)
+        for between in content[t + 1 : a] if t is not None else ():  # what _title_near looked past: meta or chrome
+            ledger.mark(between, LineRole.CHROME, chrome_of(between.text, profile) or "between headline and byline")
         drafts.append(_finish_entry(draft, profile))
     return drafts
 

@@ -72,6 +72,26 @@ def label_count(label: str) -> int:
     return int(m.group()) if m else 0
 
 
+# What an INTEGER column of the warehouse holds: a counter beyond it is NULL and a reject.
+MAX_COUNTER = 2**31 - 1
+
+
+def in_range(value: int | None, line: Line | None, ledger: Ledger) -> int | None:
+    """A counter read from the page, or None and a value_out_of_range reject (naming the line and the
+    value) when it is too large for the warehouse's column (`Av , , 99999999999 kommentarer 4`)."""
+    if value is None or value <= MAX_COUNTER:
+        return value
+    start, end, text = (line.start, line.end, line.text) if line is not None else (0, 0, "")
+    for i, seen in enumerate(ledger.rejects):  # a second counter of the same line: one reject names both
+        if seen.reason == RejectReason.VALUE_OUT_OF_RANGE and (seen.start_offset, seen.end_offset) == (start, end):
+            ledger.rejects[i] = seen.model_copy(update={"detail": f"{seen.detail}, {value}"})
+            return None
+    detail = f"{pt.REJECT_REASONS['value_out_of_range']}: {value}"
+    ledger.rejects.append(Reject(reason=RejectReason.VALUE_OUT_OF_RANGE, detail=detail, text=text,
+                                 start_offset=start, end_offset=end))
+    return None
+
+
 # --- page kind and site ----------------------------------------------------------------
 
 
@@ -172,16 +192,17 @@ def find_thread_start(region: Sequence[Line], profile: Profile) -> int | None:
 # --- posts -----------------------------------------------------------------------------
 
 
-def take_body(region: Sequence[Line], ledger: Ledger, profile: Profile) -> tuple[list[Line], str | None]:
-    """Body lines of a post region; chrome, labels and repeated titles accounted for."""
+def take_body(region: Sequence[Line], ledger: Ledger, profile: Profile) -> tuple[list[Line], tuple[str, Line] | None]:
+    """Body lines of a post region, and its footer's comment label with its line; chrome, labels and
+    repeated titles accounted for."""
     body: list[Line] = []
-    label: str | None = None
+    label: tuple[str, Line] | None = None
     for line in region:
         m = pt.COMMENT_LABEL_LINE.match(line.text)
         note = chrome_note(line.text, profile)
         if m:
             ledger.mark(line, LineRole.COMMENT_LABEL, "footer")
-            label = m.group("label")
+            label = m.group("label"), line
         elif note is not None:
             ledger.mark(line, LineRole.CHROME, note)
         else:
@@ -199,6 +220,7 @@ def build_post(draft: PostDraft, kind: PageKind, site: str | None, ledger: Ledge
     while region and draft.title_line and region[0].text == title:
         ledger.mark(region.pop(0), LineRole.CHROME, "repeated title")
     declared: int | None = None
+    declared_line = draft.byline_line
     found = draft.byline.groupdict() if draft.byline is not None else {}
     if found.get("label"):
         declared = label_count(found["label"])
@@ -213,13 +235,14 @@ def build_post(draft: PostDraft, kind: PageKind, site: str | None, ledger: Ledge
             form = rest
         else:
             ledger.mark(head, LineRole.COMMENT_LABEL, "thread")
-            declared = label_count(head.text) if declared is None or kind == PageKind.SINGLE else declared
+            if declared is None or kind == PageKind.SINGLE:
+                declared, declared_line = label_count(head.text), head
             form_at = next((i for i, ln in enumerate(rest) if ln.text in pt.FORM_START), None)
             thread_lines = rest if form_at is None else rest[:form_at]
             form = [] if form_at is None else rest[form_at:]
     body_lines, footer = take_body(region, ledger, profile)
     if declared is None and footer is not None and kind != PageKind.ARTICLE:
-        declared = label_count(footer)
+        declared, declared_line = label_count(footer[0]), footer[1]
     closed = draft.closed or bool(form)
     if form:
         ledger.mark(form[0], LineRole.CHROME, "comment form")
@@ -237,8 +260,8 @@ def build_post(draft: PostDraft, kind: PageKind, site: str | None, ledger: Ledge
         body=join_paragraphs(body_lines),
         byline_author=(found.get("author") or "").strip() or draft.author or (_footer(draft, profile) or {}).get("author"),
         byline_date=(found.get("date") or "").strip() or None,
-        comment_count_declared=declared,
-        reactions=int(found["reactions"]) if found.get("reactions") else None,
+        comment_count_declared=in_range(declared, declared_line, ledger),
+        reactions=in_range(int(found["reactions"]) if found.get("reactions") else None, draft.byline_line, ledger),
         page_kind=kind,
         site=site,
         position=draft.position,
@@ -261,7 +284,8 @@ def published(draft: PostDraft, profile: Profile) -> dict[str, Any]:
             footer = _footer(draft, profile)
             if footer is not None and when.hour == when.minute == 0:
                 hour = int(footer["hour"]) % 12 + (12 if footer.get("ampm") == "PM" else 0) if footer.get("ampm") else int(footer["hour"])
-                when = when.replace(hour=hour, minute=int(footer["minute"]))
+                if hour < 24:  # 'kl. 24:00' or '29:59' is no time of day: the date stands alone
+                    when = when.replace(hour=hour, minute=int(footer["minute"]))
             return {"published_at": when, "published_text": found.text,
                     "published_start_offset": line.start + found.start, "published_end_offset": line.start + found.end}
     return {}

@@ -55,30 +55,66 @@ class Decoded:
 
 
 def detect_encoding(data: bytes) -> tuple[str, str] | None:
-    """Decode bytes: UTF-8 (with or without BOM) first, else charset-normalizer's best guess."""
+    """Decode bytes: UTF-8 (with or without BOM) first; UTF-8 with stray legacy bytes decoded run by
+    run; else charset-normalizer's best guess (a legacy file), and run by run when it has none."""
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
     if data.startswith(_UTF16_BOMS):
         return data.decode("utf-16", errors="replace"), "utf-16"
+    utf16 = utf16_without_bom(data)
+    if utf16 is not None:
+        return utf16
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    mixed, stray = decode_mixed(data)
+    utf8_chars = len(_NON_ASCII.findall(mixed)) - stray
+    if utf8_chars >= stray:  # a UTF-8 dump with a few legacy bytes (a pasted latin-1 word, a cp1252 paragraph)
+        return mixed, "utf-8+cp1252"
     best = from_bytes(data, cp_isolation=["cp1252", "latin_1", "iso8859_15", "utf_16", "mac_roman"]).best()
-    if best is None:
-        return None
+    if best is None:  # no single legacy encoding fits: every byte is still read, none thrown away
+        return mixed, "utf-8+cp1252" if utf8_chars else "cp1252"
     return str(best), best.encoding
 
 
+# A byte UTF-8 cannot read (escaped as a lone surrogate) read as cp1252, latin-1 where cp1252 has no character.
+_LEGACY_BYTES = {0xDC00 + b: bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in range(128, 256)}
+_ESCAPED = re.compile("[\udc80-\udcff]")
+_NON_ASCII = re.compile("[^\x00-\x7f]")
+
+
+def decode_mixed(data: bytes) -> tuple[str, int]:
+    """Bytes decoded run by run: UTF-8 where they are UTF-8, cp1252 where they are not; and how many
+    bytes were read as cp1252."""
+    escaped = data.decode("utf-8", errors="surrogateescape")
+    return escaped.translate(_LEGACY_BYTES), len(_ESCAPED.findall(escaped))
+
+
+def utf16_without_bom(data: bytes) -> tuple[str, str] | None:
+    """UTF-16 text saved without a BOM: most code units of Swedish text have a zero high byte, so
+    every other byte is NUL; read as UTF-16 when that is so and the text decodes cleanly."""
+    if len(data) < 4 or len(data) % 2 or b"\x00" not in data:
+        return None
+    half = len(data) // 2
+    for encoding, high, low in (("utf-16-le", data[1::2], data[0::2]), ("utf-16-be", data[0::2], data[1::2])):
+        if high.count(0) >= 0.6 * half and low.count(0) <= 0.05 * half:
+            try:
+                text = data.decode(encoding)
+            except UnicodeDecodeError:
+                return None
+            controls = len(_CONTROL.findall(text))  # binary words with a zero high byte are mostly small numbers
+            return (text, encoding) if controls <= max(8, len(text) // 20) else None
+    return None
+
+
 def looks_binary(data: bytes) -> bool:
-    """True for bytes that are not text: NUL bytes or many control characters."""
-    sample = data[:8192]
-    if sample.startswith(_UTF16_BOMS):  # UTF-16 text is full of NUL bytes
+    """True for bytes that are not text: a share of control bytes (NUL among them) over the whole
+    content that no text dump has; one NUL byte in a text is no reason to throw the text away."""
+    if data.startswith(_UTF16_BOMS) or utf16_without_bom(data) is not None:  # UTF-16 text is full of NUL bytes
         return False
-    if b"\x00" in sample:
-        return True
-    controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
-    return controls > max(8, len(sample) // 20)
+    controls = len(data) - len(data.translate(None, _CONTROL_BYTES))
+    return controls > len(data) // 20  # more than 1 byte in 20
 
 
 def html_to_text(markup: str, *, document: bool) -> str:
