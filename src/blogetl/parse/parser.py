@@ -463,7 +463,7 @@ def parse_lines(text: str, site_hint: str | None) -> ParseResult:
     return ParseResult(
         text=text, page_kind=kind, site=site, profile=profile.name, posts=posts, comments=comments,
         rejects=sorted(ledger.rejects, key=lambda r: r.start_offset),
-        lines=sorted(ledger.uses.values(), key=lambda u: u.line_no),
+        lines=ledger.line_uses(),
     )
 
 

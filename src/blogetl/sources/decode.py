@@ -214,7 +214,7 @@ def repair_mojibake(text: str) -> tuple[str, bool]:
 
     ftfy reads ~3 MB/s, so only text holding the lead byte of such a pair ('Ã', 'â€') is given to it.
     """
-    if not _MOJIBAKE_HINT.search(text):
+    if not ("Ã" in text or "Â" in text or "â€" in text) or not _MOJIBAKE_HINT.search(text):  # a substring test first: fast
         return text, False
     # line by line: one line that cannot be repaired (bytes lost on the way) keeps the others fixable
     fixed = "\n".join(ftfy.fix_encoding(line) if _MOJIBAKE_HINT.search(line) else line for line in text.split("\n"))
@@ -226,7 +226,8 @@ def normalise_text(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = unicodedata.normalize("NFC", text)
     text = text.replace("\u00a0", " ").replace("\u202f", " ").replace("\ufeff", "")
-    return _GLUED_HEADLINE.sub("…\n\n", _CONTROL.sub("", text))
+    text = _CONTROL.sub("", text)
+    return _GLUED_HEADLINE.sub("…\n\n", text) if "…" in text else text  # a substring test first: fast
 
 
 def decode_dump(data: bytes, *, filename: str = "") -> Decoded:
@@ -244,6 +245,6 @@ def decode_dump(data: bytes, *, filename: str = "") -> Decoded:
     if is_page:
         text = text.replace(_LEVEL, "").replace(_LEVEL_END, "")
         return Decoded(normalise_text(html_to_text(text, document=True)), encoding, "html", repaired)
-    if _HTML_REMNANT.search(text):
+    if ("&" in text or "<" in text) and _HTML_REMNANT.search(text):  # a substring test first: fast
         text = html_to_text(escape_unknown_brackets(text), document=False)
     return Decoded(normalise_text(text), encoding, "text", repaired)
