@@ -59,12 +59,13 @@ def stages(metas: Sequence[DumpMeta], repeat: int, workers: bool) -> None:
     floor_wall, floor_cpu, lines = floor_of([m.file for m in metas], repeat)
     dumps = [m.read() for m in metas]
     decoded = [decode_dump(d.data, filename=d.path) for d in dumps]
-    results = [parse_bytes(d.data, filename=d.path, site_hint=d.site_hint) for d in dumps]
+    results = [parse_bytes(d.data, filename=d.path, site_hint=d.site_hint, line_uses=False) for d in dumps]
     posts = [p for r in results for p in r.posts]
     parts = {
         "read (bytes, sha256)": lambda: [m.read() for m in metas],
         "decode (decode_dump)": lambda: [decode_dump(d.data, filename=d.path) for d in dumps],
-        "parse_bytes (decode + parse)": lambda: [parse_bytes(d.data, filename=d.path, site_hint=d.site_hint) for d in dumps],
+        "parse_bytes (decode + parse)": lambda: [parse_bytes(d.data, filename=d.path, site_hint=d.site_hint, line_uses=False)
+                                                 for d in dumps],
         "identity sketches": lambda: [page_sighting(p) for p in posts],
         "to_arrow (sketches included)": lambda: [to_arrow(d, r) for d, r in zip(dumps, results, strict=True)],
     }

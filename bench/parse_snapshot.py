@@ -110,7 +110,11 @@ def snapshot(name: str, data: bytes, hint: str | None) -> dict[str, Any]:
     """What the parse stage makes of one input: the parse result and the Arrow tables."""
     result = parse_bytes(data, filename=name, site_hint=hint)
     dump = DumpFile(path=name, data=data, sha256="0" * 64, size=len(data), site_hint=hint)
-    tables = to_arrow(dump, result)
+    try:  # the tables as the pipeline makes them: from a parse without line-use records
+        staged = parse_bytes(data, filename=name, site_hint=hint, line_uses=False)
+    except TypeError:  # a parser before that option
+        staged = result
+    tables = to_arrow(dump, staged)
     return {"input": name, "result": result.model_dump(mode="json"),
             "arrow": {t: getattr(tables, t).to_pylist() for t in ("dumps", "post_sightings", "comment_sightings", "rejects")}}
 

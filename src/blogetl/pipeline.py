@@ -53,7 +53,7 @@ CHUNK_DUMPS = 200
 def parse_dump(meta: DumpMeta) -> DumpTables:
     """Read and parse one dump into Arrow tables (what a parallel parse task returns)."""
     dump = meta.read()
-    result = parse_bytes(dump.data, filename=dump.path, site_hint=dump.site_hint)
+    result = parse_bytes(dump.data, filename=dump.path, site_hint=dump.site_hint, line_uses=False)  # the warehouse keeps no line uses
     return to_arrow(dump, result, modified_at=meta.modified_at)
 
 
