@@ -13,6 +13,7 @@ family lays out its pages is data in ``blogetl.parse.sites``; what is here holds
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -457,10 +458,15 @@ def teaser_drafts(content: Sequence[Line], ledger: Ledger, profile: Profile, clo
     return drafts
 
 
+def _next_head(heads: Sequence[int], i: int, end: int) -> int:
+    """The first of the ascending heads after i, else end (a search, not a scan: issue 14.13)."""
+    k = bisect_right(heads, i)
+    return heads[k] if k < len(heads) else end
+
+
 def _teaser_is_short(content: Sequence[Line], i: int, heads: Sequence[int], profile: Profile) -> bool:
     """The entry at i holds one short paragraph (a teaser), past its stamps."""
-    nxt = [h for h in heads if h > i]
-    lines = [ln for ln in content[i + 1 : nxt[0] if nxt else len(content)]
+    lines = [ln for ln in content[i + 1 : _next_head(heads, i, len(content))]
              if _is_teaser_text(ln.text) and chrome_of(ln.text, profile) is None and not is_meta(ln.text, profile)]
     one_block = all(b.no == a.no + 1 for a, b in zip(lines, lines[1:], strict=False))
     return 0 < len(lines) <= 2 and one_block and sum(len(ln.text) for ln in lines) <= TEASER_MAX_CHARS
@@ -493,9 +499,7 @@ def _is_teaser_text(text: str) -> bool:
 
 def _teaser_is_cut(content: Sequence[Line], i: int, heads: Sequence[int], profile: Profile) -> bool:
     """The entry at i ends cut off or with a link to the whole post."""
-    nxt = [h for h in heads if h > i]
-    end = nxt[0] if nxt else len(content)
-    lines = content[i + 1 : end]
+    lines = content[i + 1 : _next_head(heads, i, len(content))]
     return bool(lines) and sum(len(ln.text) for ln in lines) <= 1200 and is_cut_off(lines)
 
 
