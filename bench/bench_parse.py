@@ -27,6 +27,7 @@ from blogetl.parse.identity import page_sighting
 from blogetl.parse.parser import parse_bytes
 from blogetl.pipeline import parse_dump, parse_in_processes
 from blogetl.sources.decode import decode_dump
+from blogetl.sources.files import DumpFile
 from blogetl.sources.scan import DumpMeta, scan
 from blogetl.warehouse.arrow import to_arrow
 
@@ -149,6 +150,24 @@ def main() -> None:
     print(f"parser: one {mb:.1f} MB listing page, {len(result.posts)} posts: {secs:.2f} s "
           f"({mb / secs:.2f} MB/s, {len(result.posts) / secs:,.0f} posts/s), peak Python memory {peak / 1e6:.0f} MB")
     html_thread()
+    single_line()
+
+
+def single_line(sizes_mb: tuple[int, ...] = (2, 8)) -> None:
+    """A dump that is one line (issue 14: 50 MB took 211 s to ingest, most of it the full-text
+    index): the parse stage's share grows linearly with it."""
+    unit = " ".join(line.strip() for line in (RAW / "004_49aed72cbd58d17c.txt").read_text().split("\n") if line.strip()) + " "
+    print("parse stage: a dump that is one line (decode + parse, then Arrow tables with the sketch)")
+    for mb in sizes_mb:
+        data = (unit * (mb * 1_000_000 // len(unit.encode()) + 1)).encode()
+        dump = DumpFile("one_line.txt", data, "0" * 64, len(data), None)
+        started = time.process_time()
+        result = parse_bytes(data, filename=dump.path, line_uses=False)
+        parsed = time.process_time() - started
+        to_arrow(dump, result)
+        tables = time.process_time() - started - parsed
+        print(f"  {len(data) / 1e6:5.1f} MB: parse_bytes {parsed:6.2f} s CPU ({len(data) / 1e6 / parsed:5.1f} MB/s), "
+              f"to_arrow {tables:6.2f} s CPU; {len(result.posts)} post(s), {len(result.rejects)} rejects")
 
 
 def html_thread(sizes: tuple[int, ...] = (500, 1000, 2000, 4000)) -> None:
