@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import xxhash
@@ -184,7 +185,7 @@ def publish(wh: Warehouse, dedup: bool, failed: dict[str, str] | None = None) ->
     if dedup:
         from blogetl.dedup import run as deduplicate
 
-        stages.append(deduplicate)
+        stages.append(partial(deduplicate, workers=0))  # every core for a big run (a Dask worker: one)
     return wh.finish(after_load=stages, failed=failed)
 
 

@@ -172,8 +172,8 @@ RawOption = Annotated[Path, typer.Option("--raw", help="folder of dumps")]
 DbOption = Annotated[Path, typer.Option("--db", help="the published DuckDB warehouse")]
 DedupOption = Annotated[bool, typer.Option(help="run the cross-publication deduplication stage")]
 WorkersOption = Annotated[int | None, typer.Option(
-    min=1, max=64, show_default="one per core when the run has 6 MB or more to parse, else 1",
-    help="processes that parse (the library, --no-flow); 1: this process only")]
+    min=1, max=64, show_default="one per core for a run big enough to gain from it, else 1",
+    help="processes that parse and deduplicate (the library, --no-flow); 1: this process only")]
 
 
 def prepare_ingest(raw: Path, db: Path) -> None:
@@ -206,9 +206,11 @@ def ingest(
 
     stages = []
     if dedup:
+        from functools import partial
+
         from blogetl.dedup import run as deduplicate
 
-        stages.append(deduplicate)
+        stages.append(partial(deduplicate, workers=0 if workers is None else workers))  # 0: every core for a big run
     try:
         with pipeline.parse_on_cores(workers) as parse_map:
             report = pipeline.run(raw, db, after_load=stages, parse_map=parse_map)

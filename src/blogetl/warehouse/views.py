@@ -149,4 +149,25 @@ V_ARTICLES = View(
     part=DEDUP,
 )
 
-VIEWS = (V_POSTS, V_COMMENT_THREADS, V_ARTICLES)
+DEDUP_INPUT = View(
+    "dedup_input",
+    "What the dedup stage reads (blogetl.dedup.sql.INPUT_COLUMNS): one row per post with its text, "
+    "site, teaser flag and dates. Rename a column of posts and this view, not the stage, changes.",
+    """
+    SELECT p.post_id, p.title, p.body, p.site, coalesce(p.is_excerpt, false) AS is_excerpt, p.published_at,
+           (SELECT min(d.file_modified_at) FROM post_sightings ps JOIN dumps d USING (dump_id)
+            WHERE ps.post_id = p.post_id) AS first_seen_at
+    FROM posts p
+    """,
+    {
+        "post_id": "the post (posts.post_id)",
+        "title": "the post's title",
+        "body": "the post's text, paragraphs separated by blank lines",
+        "site": "site the post was published on",
+        "is_excerpt": "the post is a listing page's teaser of an article (posts.is_excerpt; false when unknown)",
+        "published_at": "publication date the page states (posts.published_at)",
+        "first_seen_at": "earliest modification time of a dump holding the post: breaks ties between equally full versions",
+    },
+)
+
+VIEWS = (V_POSTS, V_COMMENT_THREADS, DEDUP_INPUT, V_ARTICLES)
