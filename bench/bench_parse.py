@@ -1,14 +1,16 @@
 """Parser throughput: the parse stage against the floor on a VK corpus, per stage and on 1 and 2
 processes; then the shipped samples, a large synthetic listing and a saved page with a nested thread.
 
-    .venv/bin/python bench/bench_parse.py [--raw DIR] [--mb 20] [--repeat 3] [--skip-workers] [--only-floor]
+    .venv/bin/python bench/bench_parse.py [--raw DIR] [--mb 20] [--repeat 3] [--skip-workers] [--stages-only]
+                                          [--pages DIR ...]
 
 The floor is reading, decoding (UTF-8, NFC) and splitting the same bytes into lines in one process
 (``bench/scale.py``'s ``floor``); the parse stage is ``blogetl.pipeline.parse_dump`` (read, decode,
 parse, Arrow tables with the identity sketch), the same dumps one after the other in one process.
 Both are the best of --repeat passes in this run, so the ratio compares like with like on a busy
-machine.  Without --raw, --mb MB of generated VK listing pages (``bench/scale.py``'s corpus) are
-written to a temporary folder.
+machine (CPU time too: steadier than wall time when other processes share the cores).  Without
+--raw, --mb MB of generated VK listing pages (``bench/scale.py``'s corpus) are written to a
+temporary folder.  --pages times the parser on folders of real pages (kept outside the repository).
 """
 
 from __future__ import annotations
@@ -92,6 +94,15 @@ def stages(metas: Sequence[DumpMeta], repeat: int, workers: bool) -> None:
                   f"= floor x {secs / floor_wall:5.1f}")
 
 
+def page_times(folders: Sequence[Path], repeat: int) -> None:
+    """parse_bytes over every page below some folders (real pages: small, of every family)."""
+    files = sorted(p for folder in folders for p in folder.rglob("*") if p.suffix in (".txt", ".html", ".htm"))
+    data = [(p.name, p.read_bytes()) for p in files]
+    wall, cpu = best(lambda: [parse_bytes(d, filename=name) for name, d in data], repeat)
+    print(f"parser: {len(data)} pages, {sum(len(d) for _, d in data) / 1e6:.2f} MB: {wall:.3f} s wall, {cpu:.3f} s CPU "
+          f"(best of {repeat})")
+
+
 def corpus_stages(args: argparse.Namespace) -> None:
     """stages() on --raw, or on a generated corpus."""
     if args.raw is not None:
@@ -121,7 +132,11 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--skip-workers", action="store_true", help="leave out the 1 and 2 process runs")
     ap.add_argument("--stages-only", action="store_true", help="only the parse stage against the floor")
+    ap.add_argument("--pages", type=Path, nargs="*", default=[],
+                    help="folders of real pages (*.txt, *.html below them): their parse time, best of --repeat")
     args = ap.parse_args()
+    if args.pages:
+        page_times(args.pages, args.repeat)
     corpus_stages(args)
     if args.stages_only:
         return
