@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import errno
 import multiprocessing
+import os
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -76,7 +77,7 @@ def parse_dump(meta: DumpMeta) -> DumpTables:
         raise DumpGone(f"{meta.path} disappeared from raw/ after the scan; left out of this run") from exc
     except LinkOutsideRaw as exc:  # made a link since the scan
         return refused(meta, str(exc))
-    result = parse_bytes(dump.data, filename=dump.path, site_hint=dump.site_hint)
+    result = parse_bytes(dump.data, filename=dump.path, site_hint=dump.site_hint, line_uses=False)  # the warehouse keeps no line uses
     return to_arrow(dump, result, modified_at=meta.modified_at)
 
 
@@ -98,6 +99,9 @@ def parse_in_processes(workers: int) -> Iterator[ParseMap]:
     A worker that dies takes only its dump down, which is named like any failed parse.
     """
     context = multiprocessing.get_context("forkserver")
+    # the fork server imports the parse stage once; each worker is a fork of it, ready at once
+    # (importing it in every worker cost each 0.5-0.8 s of CPU, more than a small run's parse)
+    context.set_forkserver_preload([__name__])
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
 
         def parse_map(metas: Sequence[DumpMeta]) -> Iterator[tuple[DumpMeta, DumpTables | BaseException]]:
@@ -107,6 +111,35 @@ def parse_in_processes(workers: int) -> Iterator[ParseMap]:
                     yield meta, future.result()
                 except Exception as exc:  # the dump's own error, or its worker's death (BrokenProcessPool)
                     yield meta, exc
+
+        yield parse_map
+
+
+# A run parses on every core only when it has this much to parse: starting the processes costs
+# about a second (README "Performance"), what one process parses of ~6 MB.
+POOL_MIN_BYTES = 6_000_000
+
+
+@contextmanager
+def parse_on_cores(workers: int | None = None, min_bytes: int = POOL_MIN_BYTES) -> Iterator[ParseMap]:
+    """The library's parse map: `workers` processes, or one per core when workers is None.
+
+    With workers None the processes start only for a run that has min_bytes to parse, decided on
+    its first chunk (chunks are CHUNK_BYTES or CHUNK_DUMPS long, so a bigger run starts with a
+    full one): a small run, such as a few new dumps, parses here at no start-up cost.  A pool
+    that no chunk uses starts no process.
+    """
+    n = workers if workers is not None else (os.cpu_count() or 1)
+    if n <= 1:
+        yield parse_in_process
+        return
+    with parse_in_processes(n) as pooled:
+        decided: list[bool] = []
+
+        def parse_map(metas: Sequence[DumpMeta]) -> Iterable[tuple[DumpMeta, DumpTables | BaseException]]:
+            if not decided:
+                decided.append(workers is not None or len(metas) >= CHUNK_DUMPS or sum(m.size for m in metas) >= min_bytes)
+            return pooled(metas) if decided[0] else parse_in_process(metas)
 
         yield parse_map
 

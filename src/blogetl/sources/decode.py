@@ -235,6 +235,35 @@ def indent_line(line: str) -> str:
     return " " * (m.end() - m.start() - 1) + body
 
 
+# Elements whose content the HTML parser reads as raw text up to their end tag: one never closed
+# takes the rest of the page with it (issue 14.6).  It is closed where its code ends: before the
+# first line that starts with a tag, else before the first tag that opens or closes a block.
+_RAW_TEXT_OPEN = re.compile(r"<(script|style)\b[^>]*>", re.I)
+_LINE_OF_MARKUP = re.compile(r"\n[ \t]*<[a-zA-Z!/]")
+_BLOCK_MARKUP = re.compile(rf"</?(?:{'|'.join(BLOCK_TAGS)}|br|body|head|html)\b", re.I)
+
+
+def close_raw_text(markup: str) -> str:
+    """The markup with every <script> and <style> that is never closed closed where its code ends."""
+    out, pos = [], 0
+    while (m := _RAW_TEXT_OPEN.search(markup, pos)) is not None:
+        close = re.compile(rf"</{m[1]}\s*>", re.I).search(markup, m.end())
+        # the end tag of a later element of the same name does not close this one
+        nested = re.compile(rf"<{m[1]}\b", re.I).search(markup, m.end(), close.start()) if close is not None else None
+        if close is not None and nested is None:
+            out.append(markup[pos : close.end()])
+            pos = close.end()
+            continue
+        limit = nested.start() if nested is not None else len(markup)
+        line = _LINE_OF_MARKUP.search(markup, m.end(), limit)
+        block = _BLOCK_MARKUP.search(markup, m.end(), limit) if line is None else None
+        end = line.start() + 1 if line is not None else block.start() if block is not None else limit
+        out.append(f"{markup[pos:end]}</{m[1]}>")
+        pos = end
+    out.append(markup[pos:])
+    return "".join(out)
+
+
 def escape_unknown_brackets(text: str) -> str:
     """Escape '<' and '>' outside the known remnant tags, so '<Andreas>' or '<3' in prose stays text."""
     out, pos = [], 0
@@ -250,7 +279,7 @@ def repair_mojibake(text: str) -> tuple[str, bool]:
 
     ftfy reads ~3 MB/s, so only text holding the lead byte of such a pair ('Ã', 'â€') is given to it.
     """
-    if not _MOJIBAKE_HINT.search(text):
+    if not ("Ã" in text or "Â" in text or "â€" in text) or not _MOJIBAKE_HINT.search(text):  # a substring test first: fast
         return text, False
     # line by line: one line that cannot be repaired (bytes lost on the way) keeps the others fixable
     fixed = "\n".join(ftfy.fix_encoding(line) if _MOJIBAKE_HINT.search(line) else line for line in text.split("\n"))
@@ -262,7 +291,8 @@ def normalise_text(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = unicodedata.normalize("NFC", text)
     text = text.replace("\u00a0", " ").replace("\u202f", " ").replace("\ufeff", "")
-    return _GLUED_HEADLINE.sub("…\n\n", _CONTROL.sub("", text))
+    text = _CONTROL.sub("", text)
+    return _GLUED_HEADLINE.sub("…\n\n", text) if "…" in text else text  # a substring test first: fast
 
 
 def decode_dump(data: bytes, *, filename: str = "") -> Decoded:
@@ -279,7 +309,7 @@ def decode_dump(data: bytes, *, filename: str = "") -> Decoded:
     is_page = filename.lower().endswith((".html", ".htm")) or bool(_HTML_DOC.match(text[:2000]))
     if is_page:
         text = text.replace(_LEVEL, "").replace(_LEVEL_END, "")
-        return Decoded(normalise_text(html_to_text(text, document=True)), encoding, "html", repaired)
-    if _HTML_REMNANT.search(text):
+        return Decoded(normalise_text(html_to_text(close_raw_text(text), document=True)), encoding, "html", repaired)
+    if ("&" in text or "<" in text) and _HTML_REMNANT.search(text):  # a substring test first: fast
         text = html_to_text(escape_unknown_brackets(text), document=False)
     return Decoded(normalise_text(text), encoding, "text", repaired)
