@@ -40,7 +40,7 @@ def publish_report(db_path: str) -> Path | None:
     flow run. Returns the path, or None when it could not be written (logged, never raised)."""
     logger = get_run_logger()
     try:
-        path = write_report(db_path, default_out(db_path)).absolute()
+        path = write_report(db_path, default_out(Path(db_path).resolve())).absolute()  # beside the file a --db link names
     except Exception as exc:
         logger.warning("the report could not be written for %s: %s: %s", db_path, type(exc).__name__, exc)
         return None
