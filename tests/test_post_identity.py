@@ -233,8 +233,8 @@ def test_an_edited_rescrape_under_another_name_keeps_the_posts(tmp_path: Path) -
     assert (summary.posts_added, summary.posts_updated, summary.post_sightings_added) == (0, 1, 1)
     assert rows(db, "SELECT post_id, title FROM posts ORDER BY post_id") == before
     (post_id,) = {pid for pid, title in before if title.startswith("Sätt stopp")}
-    assert rows(db, """SELECT d.path, s.post_id, s.body LIKE '%Uppdatering:%' FROM post_sightings s JOIN dumps d USING (dump_id)
-                       WHERE s.title LIKE 'Sätt stopp%' ORDER BY d.path""") == [
+    assert rows(db, """SELECT path, post_id, body LIKE '%Uppdatering:%' FROM v_post_sightings
+                       WHERE title LIKE 'Sätt stopp%' ORDER BY path""") == [
         ("000.txt", post_id, False), ("003.txt", post_id, False), ("zz_edited_copy.txt", post_id, True)]
     assert rows(db, "SELECT body LIKE '%Uppdatering:%' FROM posts WHERE post_id = ?", post_id) == [(True,)]
 

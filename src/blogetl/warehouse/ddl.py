@@ -12,6 +12,7 @@ import duckdb
 from blogetl.warehouse._sql import column_list, literal, transaction
 from blogetl.warehouse.fts import fts_index_exists, update_fts
 from blogetl.warehouse.schema import PARTS, WAREHOUSE, Table, create_sql, tables
+from blogetl.warehouse.storage import compresses_long_text
 from blogetl.warehouse.views import VIEWS, View
 
 # (object, column or '') -> comment, for every table, view and column of the public schema.
@@ -97,7 +98,7 @@ def drop_key_constraints(con: duckdb.DuckDBPyConnection, *parts: str) -> list[st
         old = have[table.name]
         new = f"{table.name}__rebuilt"
         extra = ", ".join(f"{name} {kind}" for name, kind in old.items() if name not in table.names)
-        create = create_sql(table).replace(f" {table.name} (", f" {new} (", 1)
+        create = create_sql(table, compress=compresses_long_text(con)).replace(f" {table.name} (", f" {new} (", 1)
         con.execute(f"DROP TABLE IF EXISTS {new}")
         con.execute(create[:-1] + f", {extra})" if extra else create)
         con.execute(f"INSERT INTO {new} ({column_list(old)}) SELECT {column_list(old)} FROM {table.name}")
@@ -113,9 +114,10 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, parts: tuple[str, ...] = PARTS
 
     The dedup stage passes ``(DEDUP,)``: it needs only a posts table and runs on any database.
     """
+    compress = compresses_long_text(con)
     with transaction(con):
         for table in tables(*parts):
-            con.execute(create_sql(table))
+            con.execute(create_sql(table, compress=compress))
         drop_key_constraints(con, *parts)
         add_missing_columns(con, *parts)
         for view in views(*parts):

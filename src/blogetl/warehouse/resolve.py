@@ -27,8 +27,8 @@ _STORED = """
     SELECT coalesce(s.title_key, s.post_id) AS title_key, s.post_id, s.dump_id, d.path, s.position,
            coalesce(s.truncated, false) OR coalesce(s.is_excerpt, false) AS partial,
            s.body_hash, s.body_shingles, s.body_sketch, s.body_head,
-           CASE WHEN s.body_sketch IS NULL THEN s.body END AS body
-    FROM post_sightings s JOIN dumps d USING (dump_id)"""
+           CASE WHEN s.body_sketch IS NULL THEN coalesce(s.body, p.body) END AS body
+    FROM post_sightings s JOIN dumps d USING (dump_id) LEFT JOIN posts p USING (post_id)"""
 _KEPT = f"""{_STORED}
     WHERE s.title_key IN (SELECT title_key FROM _resolve_keys) AND s.dump_id NOT IN ({_TODO})"""
 _PREV = f"{_STORED} WHERE s.dump_id IN ({_TODO})"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from blogetl.warehouse.schema import DEDUP, WAREHOUSE
+from blogetl.warehouse.schema import DEDUP, POST_SIGHTINGS, WAREHOUSE
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,25 @@ V_POSTS = View(
         "last_seen_at": "latest modification time of a dump holding the post",
         "first_seen_in": "path of the earliest dump holding the post",
         "last_seen_in": "path of the latest dump holding the post",
+    },
+)
+
+V_POST_SIGHTINGS = View(
+    "v_post_sightings",
+    "One row per post and dump it was seen in (post_sightings) with the text that dump showed in every row, the "
+    "dump's path and the span of its decoded text the post takes: each post's lineage back to its dumps and offsets.",
+    """
+    SELECT s.* EXCLUDE (body_sketch) REPLACE (coalesce(s.body, p.body) AS body),
+           s.body IS NULL AS is_current_text, d.path,
+           substr(d.decoded_text, s.start_offset + 1, s.end_offset - s.start_offset) AS page_text
+    FROM post_sightings s JOIN dumps d USING (dump_id) JOIN posts p USING (post_id)
+    """,
+    {
+        **{c.name: c.comment for c in POST_SIGHTINGS.columns if c.name != "body_sketch"},
+        "body": "the post's text as this dump showed it",
+        "is_current_text": "the dump shows the post's current text (posts.body); false: an earlier version, an excerpt or a cut-short copy",
+        "path": "the dump's path under raw/ (dumps.path)",
+        "page_text": "the dump's decoded text from start_offset to end_offset: the post as the page holds it (title, byline, text)",
     },
 )
 
@@ -149,4 +168,4 @@ V_ARTICLES = View(
     part=DEDUP,
 )
 
-VIEWS = (V_POSTS, V_COMMENT_THREADS, V_ARTICLES)
+VIEWS = (V_POSTS, V_POST_SIGHTINGS, V_COMMENT_THREADS, V_ARTICLES)
