@@ -33,9 +33,24 @@ def _struct(fields: tuple[str, ...], source: dict[str, str] | None = None) -> st
     return "{" + ", ".join(f"'{f}': {(source or {}).get(f, f)}" for f in fields) + "}"
 
 
-# Posts merge from _sightings: every sighting of the affected posts after the batch, each with its text.
+_TODO = "SELECT dump_id FROM _batch WHERE state <> 'unchanged'"
+_IN_TODO = f"dump_id IN ({_TODO})"
+
+# A post sighting's text is stored only where it is not its post's current text (null: posts.body).
+# Posts merge from every sighting of the affected posts as it will be after the batch, each with its
+# text: the stored ones of other dumps (_stored_sightings: a null read as the post's text before the
+# batch) and the batch's own.
+_STORED_SIGHTINGS = f"""
+    CREATE OR REPLACE TEMP TABLE _stored_sightings AS
+    SELECT ps.* EXCLUDE (body_sketch) REPLACE (coalesce(ps.body, p.body) AS body)
+    FROM post_sightings ps LEFT JOIN posts p USING (post_id)
+    WHERE ps.post_id IN (SELECT post_id FROM _affected) AND ps.dump_id NOT IN ({_TODO})"""
+_SIGHTINGS_AFTER = f"""(
+    SELECT * FROM _stored_sightings
+    UNION ALL BY NAME SELECT * EXCLUDE (body_sketch) FROM _in_post_sightings WHERE {_IN_TODO})"""
+
 MERGED_POSTS = f"""
-    WITH {_SIGHTINGS.format(sightings="_sightings")}, merged AS (
+    WITH {_SIGHTINGS.format(sightings=_SIGHTINGS_AFTER)}, merged AS (
         SELECT post_id,
                arg_max(site, recency) FILTER (WHERE site IS NOT NULL) AS site,
                arg_max({_struct(_TEXT_FIELDS)}, {_BEST}) AS txt,
@@ -58,33 +73,20 @@ MERGED_COMMENTS = f"""
     )
     SELECT {column_list(COMMENTS.names, "c.")} FROM comment_sightings c JOIN source USING (post_id, dump_id)"""
 
-_TODO = "SELECT dump_id FROM _batch WHERE state <> 'unchanged'"
-_IN_TODO = f"dump_id IN ({_TODO})"
-
-# A post sighting's text is stored only where it is not its post's current text (null: posts.body).
-# _sightings holds every sighting of the affected posts as it will be after the batch, each with its
-# text: the stored ones of other dumps (null read as the post's text before the batch), and the batch's.
-_AFFECTED_SIGHTINGS = f"""
-    CREATE OR REPLACE TEMP TABLE _sightings AS
-    SELECT ps.* EXCLUDE (body_sketch) REPLACE (coalesce(ps.body, p.body) AS body)
-    FROM post_sightings ps LEFT JOIN posts p USING (post_id)
-    WHERE ps.post_id IN (SELECT post_id FROM _affected) AND ps.dump_id NOT IN ({_TODO})
-    UNION ALL BY NAME
-    SELECT * EXCLUDE (body_sketch) FROM _in_post_sightings WHERE {_IN_TODO}"""
 # The batch's sightings, once posts are merged.  The identity sketch (256 hashes, larger than the
 # bodies) serves the batch's own resolution; a stored sighting is sketched again from its text on
 # the rare run that needs it (blogetl.warehouse.resolve).
 _ADD_SIGHTINGS = f"""
     INSERT INTO post_sightings BY NAME
-    SELECT i.* REPLACE (NULL::UBIGINT[] AS body_sketch, CASE WHEN i.body = p.body THEN NULL ELSE i.body END AS body)
-    FROM _in_post_sightings i LEFT JOIN posts p USING (post_id) WHERE i.{_IN_TODO}"""
+    SELECT i.* REPLACE (NULL::UBIGINT[] AS body_sketch, CASE WHEN i.body = m.body THEN NULL ELSE i.body END AS body)
+    FROM _in_post_sightings i LEFT JOIN _merged m USING (post_id) WHERE i.{_IN_TODO}"""
 # The stored sightings of other dumps whose post's text changed: the text they showed is kept where it
 # no longer is the post's, and dropped where it now is.
-_RESTORE_SIGHTINGS = f"""
-    UPDATE post_sightings ps SET body = CASE WHEN f.body = p.body THEN NULL ELSE f.body END
-    FROM _sightings f, posts p
-    WHERE ps.post_id = f.post_id AND ps.dump_id = f.dump_id AND p.post_id = ps.post_id AND f.dump_id NOT IN ({_TODO})
-      AND (CASE WHEN f.body = p.body THEN NULL ELSE f.body END) IS DISTINCT FROM ps.body"""
+_RESTORE_SIGHTINGS = """
+    UPDATE post_sightings ps SET body = CASE WHEN f.body = m.body THEN NULL ELSE f.body END
+    FROM _stored_sightings f, _merged m
+    WHERE ps.post_id = f.post_id AND ps.dump_id = f.dump_id AND m.post_id = f.post_id
+      AND (CASE WHEN f.body = m.body THEN NULL ELSE f.body END) IS DISTINCT FROM ps.body"""
 
 
 @dataclass(frozen=True)
@@ -118,7 +120,7 @@ def _replace_contributions(con: duckdb.DuckDBPyConnection, run_id: int, counts: 
         CREATE OR REPLACE TEMP TABLE _affected AS
         SELECT post_id FROM post_sightings WHERE {_IN_TODO}
         UNION SELECT post_id FROM _in_post_sightings WHERE {_IN_TODO}""")
-    con.execute(_AFFECTED_SIGHTINGS)
+    con.execute(_STORED_SIGHTINGS)
     for table in STAGED_TABLES[1:]:
         counts[f"{table.name}_removed"] = _scalar(con, f"DELETE FROM {table.name} WHERE {_IN_TODO}")
         if table is not POST_SIGHTINGS:
@@ -155,8 +157,9 @@ def _apply(con: duckdb.DuckDBPyConnection, batch: DumpTables, run_id: int) -> Ba
             con.register(f"_in_{table.name}", data)
         _replace_contributions(con, run_id, counts)
         sync(con, POSTS, MERGED_POSTS, "SELECT post_id FROM _affected")
-        counts["post_sightings_added"] = _scalar(con, _ADD_SIGHTINGS)
-        con.execute(_RESTORE_SIGHTINGS)
+        counts["post_sightings_added"] = _scalar(con, _ADD_SIGHTINGS)  # _merged: the affected posts, as sync left them
+        if _scalar(con, "SELECT count(*) FROM _stored_sightings"):
+            con.execute(_RESTORE_SIGHTINGS)
         sync(con, COMMENTS, MERGED_COMMENTS, "SELECT comment_id FROM comments WHERE post_id IN (SELECT post_id FROM _affected)")
         record_redirects(con, redirects, run_id)
     return BatchResult(states, counts)
