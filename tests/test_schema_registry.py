@@ -209,7 +209,8 @@ def test_an_old_layout_warehouse_upgrades_with_its_rows(tmp_path: Path) -> None:
 
 def old_storage(db: Path) -> None:
     """Rewrite a warehouse as blogetl wrote it before it chose a storage format: DuckDB's default
-    format (v1.0), no column compression, every post sighting holding its text (rows kept)."""
+    format (v1.0), no column compression, every post sighting holding its text and its identity
+    sketch (rows kept)."""
     old = db.with_name("old.duckdb")
     with duckdb.connect() as con:
         con.execute(f"ATTACH '{old}' AS o (STORAGE_VERSION 'v1.0.0')")
@@ -222,7 +223,14 @@ def old_storage(db: Path) -> None:
             con.execute(f"CREATE TABLE o.{table} ({', '.join(f'{c} {t}' + ('' if n else ' NOT NULL') for c, t, n in columns)})")
         con.execute("COPY FROM DATABASE n TO o (DATA)")
         con.execute("UPDATE o.post_sightings s SET body = p.body FROM o.posts p WHERE s.post_id = p.post_id AND s.body IS NULL")
+        for column, kind, value in RETIRED_SKETCH:
+            con.execute(f"ALTER TABLE o.post_sightings ADD COLUMN {column} {kind}")
+            con.execute(f"UPDATE o.post_sightings SET {column} = {value}")
     old.replace(db)
+
+
+RETIRED_SKETCH = (("body_hash", "VARCHAR", "md5(body)"), ("body_shingles", "INTEGER", "length(body)"),
+                  ("body_sketch", "UBIGINT[]", "NULL"), ("body_head", "VARCHAR", "left(body, 40)"))
 
 
 def storage(con: duckdb.DuckDBPyConnection) -> tuple[str, dict[str, set[str]]]:
@@ -251,6 +259,7 @@ def test_a_warehouse_in_the_older_storage_format_is_rewritten_once_with_its_rows
         version, kinds = storage(con)
         assert version == "v1.0.0+" and "ZSTD" not in set().union(*kinds.values())
         assert con.execute("SELECT count(*) FROM post_sightings WHERE body IS NULL").fetchone() == (0,)
+        assert con.execute("SELECT count(*) FROM post_sightings WHERE body_head IS NOT NULL").fetchone() == (len(before["post_sightings"]),)
     build(raw, db)  # nothing new: the run rewrites the file
     after = snapshot(db)
     assert {t: rows for t, rows in after.items() if t not in ("ingest_runs", "post_sightings")} == {
@@ -261,6 +270,8 @@ def test_a_warehouse_in_the_older_storage_format_is_rewritten_once_with_its_rows
         assert con.execute("SELECT post_id, dump_id, body, page_text FROM v_post_sightings ORDER BY ALL").fetchall() == new_texts
         assert con.execute("SELECT count(*) FROM post_sightings s JOIN posts p USING (post_id) WHERE s.body = p.body").fetchone() == (0,)
         assert con.execute("SELECT count(*) FROM post_sightings WHERE body IS NULL").fetchone()[0] == len(before["post_sightings"])  # type: ignore[index]
+        assert con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = 'post_sightings' "
+                           "AND column_name LIKE 'body_%'").fetchall() == []  # the sketch columns retired
         wanted = wanted_comments()
         assert {k: comments(con).get(k) for k in wanted} == wanted
         assert key_problems(con) == {}

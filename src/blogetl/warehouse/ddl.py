@@ -77,6 +77,15 @@ def add_missing_columns(con: duckdb.DuckDBPyConnection, *parts: str) -> None:
                 con.execute(f"ALTER TABLE {table.name} ADD COLUMN {c.name} {c.type}")
 
 
+def drop_retired_columns(con: duckdb.DuckDBPyConnection, *parts: str) -> None:
+    """Drop the columns an older blogetl stored that this one no longer does (Table.retired)."""
+    have = existing_columns(con)
+    for table in tables(*parts):
+        for name in table.retired:
+            if name in have.get(table.name, {}):
+                con.execute(f"ALTER TABLE {table.name} DROP COLUMN {name}")
+
+
 def constrained_tables(con: duckdb.DuckDBPyConnection, *parts: str) -> list[Table]:
     """Registry tables that carry a PRIMARY KEY or UNIQUE constraint (made by an older blogetl)."""
     names = {r[0] for r in con.execute(
@@ -120,6 +129,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, parts: tuple[str, ...] = PARTS
             con.execute(create_sql(table, compress=compress))
         drop_key_constraints(con, *parts)
         add_missing_columns(con, *parts)
+        drop_retired_columns(con, *parts)
         for view in views(*parts):
             con.execute(f"CREATE OR REPLACE VIEW {view.name} AS {view.sql}")
         have = current_comments(con)

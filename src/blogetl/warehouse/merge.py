@@ -35,6 +35,7 @@ def _struct(fields: tuple[str, ...], source: dict[str, str] | None = None) -> st
 
 _TODO = "SELECT dump_id FROM _batch WHERE state <> 'unchanged'"
 _IN_TODO = f"dump_id IN ({_TODO})"
+_BATCH_ONLY = column_list(c.name for c in POST_SIGHTINGS.batch_only)  # the identity sketch: never stored
 
 # A post sighting's text is stored only where it is not its post's current text (null: posts.body).
 # Posts merge from every sighting of the affected posts as it will be after the batch, each with its
@@ -42,12 +43,12 @@ _IN_TODO = f"dump_id IN ({_TODO})"
 # batch) and the batch's own.
 _STORED_SIGHTINGS = f"""
     CREATE OR REPLACE TEMP TABLE _stored_sightings AS
-    SELECT ps.* EXCLUDE (body_sketch) REPLACE (coalesce(ps.body, p.body) AS body)
+    SELECT ps.* REPLACE (coalesce(ps.body, p.body) AS body)
     FROM post_sightings ps LEFT JOIN posts p USING (post_id)
     WHERE ps.post_id IN (SELECT post_id FROM _affected) AND ps.dump_id NOT IN ({_TODO})"""
 _SIGHTINGS_AFTER = f"""(
     SELECT * FROM _stored_sightings
-    UNION ALL BY NAME SELECT * EXCLUDE (body_sketch) FROM _in_post_sightings WHERE {_IN_TODO})"""
+    UNION ALL BY NAME SELECT * EXCLUDE ({_BATCH_ONLY}) FROM _in_post_sightings WHERE {_IN_TODO})"""
 
 MERGED_POSTS = f"""
     WITH {_SIGHTINGS.format(sightings=_SIGHTINGS_AFTER)}, merged AS (
@@ -73,12 +74,10 @@ MERGED_COMMENTS = f"""
     )
     SELECT {column_list(COMMENTS.names, "c.")} FROM comment_sightings c JOIN source USING (post_id, dump_id)"""
 
-# The batch's sightings, once posts are merged.  The identity sketch (256 hashes, larger than the
-# bodies) serves the batch's own resolution; a stored sighting is sketched again from its text on
-# the rare run that needs it (blogetl.warehouse.resolve).
+# The batch's sightings, once posts are merged.
 _ADD_SIGHTINGS = f"""
     INSERT INTO post_sightings BY NAME
-    SELECT i.* REPLACE (NULL::UBIGINT[] AS body_sketch, CASE WHEN i.body = m.body THEN NULL ELSE i.body END AS body)
+    SELECT i.* EXCLUDE ({_BATCH_ONLY}) REPLACE (CASE WHEN i.body = m.body THEN NULL ELSE i.body END AS body)
     FROM _in_post_sightings i LEFT JOIN _merged m USING (post_id) WHERE i.{_IN_TODO}"""
 # The stored sightings of other dumps whose post's text changed: the text they showed is kept where it
 # no longer is the post's, and dropped where it now is.

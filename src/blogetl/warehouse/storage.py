@@ -67,16 +67,22 @@ def _columns(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, str, b
     return out
 
 
-# How a table's rows are copied when they change shape: an older blogetl stored every post sighting's
-# text, this one leaves a post's current text to posts.body (blogetl.warehouse.merge).
-_COPY = {("main", "post_sightings"): "SELECT s.* REPLACE (CASE WHEN s.body = p.body THEN NULL ELSE s.body END AS body) "
-                                     "FROM _old.main.post_sightings s LEFT JOIN _old.main.posts p USING (post_id)"}
+# How rows change shape on the way: an older blogetl stored every post sighting's text, this one
+# leaves a post's current text to posts.body (blogetl.warehouse.merge).
+_SOURCE = {("main", "post_sightings"): "_old.main.post_sightings s LEFT JOIN _old.main.posts p USING (post_id)"}
+_VALUE = {("main", "post_sightings", "body"): "CASE WHEN s.body = p.body THEN NULL ELSE s.body END"}
+
+
+def _ident(name: str) -> str:
+    """A quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
 
 
 def upgrade(path: Path, *, memory_limit: str) -> None:
     """Rewrite the database file at path in STORAGE_VERSION, everything kept: schemas, tables (their
     rows, column order and NOT NULLs), views, macros and comments; the registry's long-text columns
-    get their compression, and post sightings keep only texts that are not their post's (_COPY).
+    get their compression, retired columns are left out, and post sightings keep only texts that are
+    not their post's (_VALUE).
     The new file replaces the old one only when complete."""
     new = path.with_name(path.name + ".upgrade")
     new.unlink(missing_ok=True)
@@ -89,18 +95,23 @@ def upgrade(path: Path, *, memory_limit: str) -> None:
             con.execute(f"ATTACH {literal(str(path))} AS _old (READ_ONLY)")
             con.execute(f'COPY FROM DATABASE _old TO "{db}" (SCHEMA)')  # tables empty; views, macros, comments
             have = _columns(con)
-            for table in tables():  # the registry's tables with long text: made again, empty, with compression
+            for table in tables():  # made again, empty, with compression and without retired columns
                 declared = {c.name: c for c in table.columns if c.compression}
-                if table.name in have and declared.keys() & {name for name, _, _ in have[table.name]}:
+                names = {name for name, _, _ in have.get(table.name, [])}
+                if names & (declared.keys() | set(table.retired)):
                     cols = ", ".join(column_sql(declared[name], not_null=not nullable) if name in declared
-                                     else f'"{name}" {kind}{"" if nullable else " NOT NULL"}'
-                                     for name, kind, nullable in have[table.name])
+                                     else f"{_ident(name)} {kind}{'' if nullable else ' NOT NULL'}"
+                                     for name, kind, nullable in have[table.name] if name not in table.retired)
                     con.execute(f"DROP TABLE {table.name}")
                     con.execute(f"CREATE TABLE {table.name} ({cols})")  # comments: ensure_schema sets them again
             for schema, table in con.execute("SELECT schema_name, table_name FROM duckdb_tables() "
                                              "WHERE database_name = '_old' ORDER BY ALL").fetchall():
-                rows = _COPY.get((schema, table), f'SELECT * FROM _old."{schema}"."{table}"')
-                con.execute(f'INSERT INTO "{db}"."{schema}"."{table}" BY NAME {rows}')
+                target = [r[0] for r in con.execute("SELECT column_name FROM duckdb_columns() WHERE database_name = ? "
+                                                    "AND schema_name = ? AND table_name = ? ORDER BY column_index",
+                                                    [db, schema, table]).fetchall()]
+                values = ", ".join(f"{_VALUE.get((schema, table, c), 's.' + _ident(c))} AS {_ident(c)}" for c in target)
+                source = _SOURCE.get((schema, table), f'_old."{schema}"."{table}" s')
+                con.execute(f'INSERT INTO "{db}"."{schema}"."{table}" BY NAME SELECT {values} FROM {source}')
             con.execute("DETACH _old")
             con.execute("CHECKPOINT")
         new.replace(path)

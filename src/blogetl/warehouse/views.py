@@ -67,13 +67,13 @@ V_POST_SIGHTINGS = View(
     "One row per post and dump it was seen in (post_sightings) with the text that dump showed in every row, the "
     "dump's path and the span of its decoded text the post takes: each post's lineage back to its dumps and offsets.",
     """
-    SELECT s.* EXCLUDE (body_sketch) REPLACE (coalesce(s.body, p.body) AS body),
+    SELECT s.* REPLACE (coalesce(s.body, p.body) AS body),
            s.body IS NULL AS is_current_text, d.path,
            substr(d.decoded_text, s.start_offset + 1, s.end_offset - s.start_offset) AS page_text
     FROM post_sightings s JOIN dumps d USING (dump_id) JOIN posts p USING (post_id)
     """,
     {
-        **{c.name: c.comment for c in POST_SIGHTINGS.columns if c.name != "body_sketch"},
+        **{c.name: c.comment for c in POST_SIGHTINGS.columns},
         "body": "the post's text as this dump showed it",
         "is_current_text": "the dump shows the post's current text (posts.body); false: an earlier version, an excerpt or a cut-short copy",
         "path": "the dump's path under raw/ (dumps.path)",
