@@ -233,6 +233,13 @@ def size(db: Path) -> int:
     return sum(p.stat().st_size for p in (db, db.with_name(db.name + ".wal")) if p.exists())
 
 
+def table_sizes(db: Path, dumps: int) -> str:
+    """What each table and column of the warehouse costs, against the dumps (bench/bench_size.py)."""
+    from bench_size import measure, report  # it imports this module's Corpus
+
+    return report(measure(db), dumps, columns=0.01)
+
+
 def count_posts(db: Path) -> int | None:
     """Posts in a published warehouse (None if it cannot be read)."""
     try:
@@ -371,6 +378,7 @@ def bench(args: argparse.Namespace, work: Path) -> int:
 
     full = step("full build, library", lib, full_mb)
     sizes = {"library": size(lib_db) if full.rc == 0 else 0}
+    tables = table_sizes(lib_db, corpus.bytes) if full.rc == 0 else ""
     lib_posts = count_posts(lib_db) if full.rc == 0 else None
     dedups = {full.name: last_dedup(lib_db)} if full.rc == 0 else {}
     parquet = parquet_load(lib_db, work) if full.rc == 0 else None
@@ -404,6 +412,8 @@ def bench(args: argparse.Namespace, work: Path) -> int:
         f"{who} {b / MB:.0f} MB = {b / (full_mb * MB):.1f}× the dumps" if b else f"{who} not published (the build failed)"
         for who, b in sizes.items())
         + (f"; library after the incremental runs: {size(lib_db) / MB:.0f} MB" if full.rc == 0 else ""))
+    if tables:
+        print(f"\nthe library's warehouse after the full build, by table (bench/bench_size.py):\n\n{tables}")
     return 0 if all(s.rc == 0 for s in steps) else 1
 
 

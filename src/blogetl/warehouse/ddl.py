@@ -12,6 +12,7 @@ import duckdb
 from blogetl.warehouse._sql import column_list, literal, transaction
 from blogetl.warehouse.fts import ensure_macros, fts_index_exists, update_fts
 from blogetl.warehouse.schema import PARTS, WAREHOUSE, Table, create_sql, tables
+from blogetl.warehouse.storage import compresses_long_text
 from blogetl.warehouse.views import VIEWS, View, views_for
 
 # (object, column or '') -> comment, for every table, view and column of the public schema.
@@ -83,6 +84,15 @@ def add_missing_columns(con: duckdb.DuckDBPyConnection, *parts: str) -> None:
                 con.execute(f"ALTER TABLE {table.name} ADD COLUMN {c.name} {c.type}")
 
 
+def drop_retired_columns(con: duckdb.DuckDBPyConnection, *parts: str) -> None:
+    """Drop the columns an older blogetl stored that this one no longer does (Table.retired)."""
+    have = existing_columns(con)
+    for table in tables(*parts):
+        for name in table.retired:
+            if name in have.get(table.name, {}):
+                con.execute(f"ALTER TABLE {table.name} DROP COLUMN {name}")
+
+
 def constrained_tables(con: duckdb.DuckDBPyConnection, *parts: str) -> list[Table]:
     """Registry tables that carry a PRIMARY KEY or UNIQUE constraint (made by an older blogetl)."""
     names = {r[0] for r in con.execute(
@@ -104,7 +114,7 @@ def drop_key_constraints(con: duckdb.DuckDBPyConnection, *parts: str) -> list[st
         old = have[table.name]
         new = f"{table.name}__rebuilt"
         extra = ", ".join(f"{name} {kind}" for name, kind in old.items() if name not in table.names)
-        create = create_sql(table).replace(f" {table.name} (", f" {new} (", 1)
+        create = create_sql(table, compress=compresses_long_text(con)).replace(f" {table.name} (", f" {new} (", 1)
         con.execute(f"DROP TABLE IF EXISTS {new}")
         con.execute(create[:-1] + f", {extra})" if extra else create)
         con.execute(f"INSERT INTO {new} ({column_list(old)}) SELECT {column_list(old)} FROM {table.name}")
@@ -120,11 +130,13 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, parts: tuple[str, ...] = PARTS
 
     The dedup stage passes ``(DEDUP,)``: it needs only a posts table and runs on any database.
     """
+    compress = compresses_long_text(con)
     with transaction(con):
         for table in tables(*parts):
-            con.execute(create_sql(table))
+            con.execute(create_sql(table, compress=compress))
         drop_key_constraints(con, *parts)
         add_missing_columns(con, *parts)
+        drop_retired_columns(con, *parts)
         present = present_parts(con, parts)
         for view in views(*present):
             con.execute(f"CREATE OR REPLACE VIEW {view.name} AS {view.sql}")

@@ -22,6 +22,9 @@ EXAMPLES: dict[str, str] = {
         SELECT title, round(score, 2) AS score
         FROM (SELECT *, fts_main_posts.match_bm25(post_id, 'brottslighet') AS score FROM posts)
         WHERE score IS NOT NULL ORDER BY score DESC LIMIT 10""",
+    "a post's lineage: the dumps showing it, with offsets and the text there": """
+        SELECT path, start_offset, end_offset, is_current_text, left(page_text, 60) AS on_the_page
+        FROM v_post_sightings WHERE title LIKE 'Sätt stopp%' ORDER BY path""",
     "rejects to look at": """
         SELECT d.path, r.reason, r.start_offset, left(r.text, 80) AS text
         FROM rejects r JOIN dumps d USING (dump_id) ORDER BY d.path, r.start_offset""",

@@ -32,6 +32,7 @@ from blogetl.warehouse.fts import fts_index_exists, update_fts
 from blogetl.warehouse.lock import WriterLock
 from blogetl.warehouse.merge import load_batch
 from blogetl.warehouse.schema import INGEST_RUNS, NOT_LOADED_KEPT, WAREHOUSE_TABLES
+from blogetl.warehouse.storage import outdated, upgrade
 from blogetl.warehouse.summary import IngestSummary, RunCounts
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,10 @@ def open_work(files: WarehouseFiles) -> duckdb.DuckDBPyConnection:
     start_work(files)
     try:
         con = connect(str(files.work))
+        if outdated(con):  # a warehouse an older blogetl made: rewritten once in today's storage format
+            con.close()
+            upgrade(files.work, memory_limit=memory_limit())
+            con = connect(str(files.work))
     except duckdb.Error as exc:
         discard_work(files)
         raise WarehouseError(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from blogetl.warehouse.schema import DEDUP, WAREHOUSE
+from blogetl.warehouse.schema import DEDUP, POST_SIGHTINGS, WAREHOUSE
 
 
 @dataclass(frozen=True)
@@ -86,6 +86,25 @@ V_POSTS = View(
         "published_month": "first day of the month of published_at; null when the post shows no date",
     },
     needs=(DEDUP,),
+)
+
+V_POST_SIGHTINGS = View(
+    "v_post_sightings",
+    "One row per post and dump it was seen in (post_sightings) with the text that dump showed in every row, the "
+    "dump's path and the span of its decoded text the post takes: each post's lineage back to its dumps and offsets.",
+    """
+    SELECT s.* REPLACE (coalesce(s.body, p.body) AS body),
+           s.body IS NULL AS is_current_text, d.path,
+           substr(d.decoded_text, s.start_offset + 1, s.end_offset - s.start_offset) AS page_text
+    FROM post_sightings s JOIN dumps d USING (dump_id) JOIN posts p USING (post_id)
+    """,
+    {
+        **{c.name: c.comment for c in POST_SIGHTINGS.columns},
+        "body": "the post's text as this dump showed it",
+        "is_current_text": "the dump shows the post's current text (posts.body); false: an earlier version, an excerpt or a cut-short copy",
+        "path": "the dump's path under raw/ (dumps.path)",
+        "page_text": "the dump's decoded text from start_offset to end_offset: the post as the page holds it (title, byline, text)",
+    },
 )
 
 V_COMMENT_THREADS = View(
@@ -355,7 +374,7 @@ DEDUP_INPUT = View(
 )
 
 # A view after those it reads.
-VIEWS = (V_POSTS, V_COMMENT_THREADS, DEDUP_INPUT, V_ARTICLE_COPIES, V_ARTICLES, V_MONTHLY_POSTS)
+VIEWS = (V_POSTS, V_POST_SIGHTINGS, V_COMMENT_THREADS, DEDUP_INPUT, V_ARTICLE_COPIES, V_ARTICLES, V_MONTHLY_POSTS)
 
 
 def views_for(parts: tuple[str, ...]) -> tuple[View, ...]:
