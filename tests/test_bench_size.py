@@ -42,8 +42,8 @@ def test_the_parts_add_up_to_the_file(built: Path) -> None:
     by_name = {t.name: t for t in size.tables}
     assert {name: by_name[name].rows for name in rows} == rows
     assert "fts_main_posts.terms" in by_name  # every schema's tables, the index's too
-    posts = by_name["posts"]
-    assert posts.columns["body"] > 0 and set(posts.compression["body"]) >= {"ZSTD"}
+    dumps = by_name["dumps"]
+    assert dumps.columns["decoded_text"] > 0 and set(dumps.compression["decoded_text"]) >= {"ZSTD"}
     assert size.storage_version.startswith("v1.4")
 
 

@@ -64,8 +64,12 @@ class Table:
         return [c.name for c in self.columns if c.staged]
 
 
-# Long text (bodies, dumps' decoded text) is stored with ZSTD: DuckDB's own choice for strings of
-# a few kB (FSST, or none at all in storage before v1.2) takes 2-3 times the bytes (bench/bench_size.py).
+# Long text that is written once and read whole or rarely (the dumps' decoded text, rejected text,
+# the dedup stage's shared passages) is stored with ZSTD: in the storage format of v1.4 DuckDB would
+# choose it for the decoded text anyway, and it takes a quarter of the bytes of the text
+# (bench/bench_size.py).  Bodies are left to DuckDB (dictionary + FSST, about half the bytes): ZSTD
+# compresses 2,048 values at a time, so reading one post's body (the dedup stage, the full-text
+# index, identity) decompressed thousands (a 1 % run at 100 MB took 20 s instead of 12 s).
 LONG_TEXT = "zstd"
 _LONG = "VARCHAR LONG"  # the type of a long-text column in the specs below
 
@@ -93,7 +97,7 @@ _SPAN = (
 _POST_FIELDS = (
     ("site", "VARCHAR", "site the post was published on, e.g. vk.se; null when unknown"),
     ("title", "VARCHAR", "the post's title as shown"),
-    ("body", _LONG, "the post's text: paragraphs separated by blank lines, site chrome removed"),
+    ("body", "VARCHAR", "the post's text: paragraphs separated by blank lines, site chrome removed"),
     ("byline_author", "VARCHAR", "author named in the byline; null when the scraper stripped it (usual on VK)"),
     ("byline_date", "VARCHAR", "date in the byline as written; null when stripped"),
     ("comment_count_declared", "INTEGER", "comment count the page's label declares ('6 kommentarer'); null when none"),
@@ -115,7 +119,7 @@ _COMMENT_FIELDS = (
     ("position", "INTEGER", "1-based order of the comment in the thread as shown"),
     ("author", "VARCHAR", "comment author's name as shown"),
     ("is_post_author", "BOOLEAN", "the page marks the author as the post's author ('inläggsförfattare')"),
-    ("body", _LONG, "the comment's text"),
+    ("body", "VARCHAR", "the comment's text"),
     ("truncated", "BOOLEAN", "the dump ends inside this comment"),
 )
 _COUNTS = tuple((name, "INTEGER", f.description or "") for name, f in RunCounts.model_fields.items())
@@ -167,7 +171,7 @@ POSTS = Table(
 
 # A sighting's text is stored only where it differs from its post's (an earlier version, an excerpt, a
 # page cut short): most sightings show the post's current text, which posts.body holds already.
-_SIGHTING_BODY = ("body", _LONG, "the post's text as this dump showed it; null when that is the post's current text "
+_SIGHTING_BODY = ("body", "VARCHAR", "the post's text as this dump showed it; null when that is the post's current text "
                   "(posts.body), so each text is stored once. v_post_sightings gives it in every row")
 
 POST_SIGHTINGS = Table(
