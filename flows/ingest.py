@@ -257,6 +257,7 @@ def ingest_flow(raw_dir: str = DEFAULT_RAW, db_path: str = DEFAULT_DB, dedup: bo
                                          key="blogetl-ingest-summary", description="blogetl ingest run summary")
         end_or_retry(exc)
         raise
+    warnings = [*warnings, *wh.warnings]  # and about the published file (written outside blogetl, restored)
     run_report = RunReport(summary, warnings)
     report = FlowReport(summary, run_report.not_loaded, task_runs=batches_for(todo) + 3, warnings=warnings)
     markdown = summary_markdown(report.summary, report.not_loaded, warnings)
