@@ -20,6 +20,7 @@ import psutil
 import pytest
 
 from blogetl import pipeline
+from blogetl.dedup import run as deduplicate
 from blogetl.warehouse import Warehouse, snapshot
 from blogetl.warehouse.history import recent_runs
 
@@ -100,15 +101,15 @@ def test_a_flow_ingest_killed_anywhere_leaves_no_server_and_the_rerun_equals_a_c
     raw = tmp_path / "raw"
     shutil.copytree(SAMPLES, raw)
     clean, killed, home = tmp_path / "clean" / "blog.duckdb", tmp_path / "killed" / "blog.duckdb", tmp_path / "home"
-    pipeline.run(raw, clean)
-    pipeline.run(raw, killed)
+    pipeline.run(raw, clean, after_load=[deduplicate])  # as `blogetl ingest` runs it
+    pipeline.run(raw, killed, after_load=[deduplicate])
     for n in range(60):  # 300 new dumps: the flow parses in six batches
         for sample in SAMPLES.iterdir():
             shutil.copy(sample, raw / f"c{n:02d}_{sample.name}")
     before = tables(killed)
     with Warehouse.open(clean) as wh:  # clean sees the runs killed sees: one stopped by SIGTERM is recorded failed
         wh.abort(KeyboardInterrupt("SIGTERM"))
-    pipeline.run(raw, clean)
+    pipeline.run(raw, clean, after_load=[deduplicate])
     after = tables(clean)
     assert runs(clean) == [(1, "succeeded"), (2, "failed"), (3, "succeeded")]
 

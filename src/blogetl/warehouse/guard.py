@@ -263,15 +263,24 @@ class Start:
     record: Record | None  # None: nothing published yet, or an older blogetl's (or accepted) file
     lazy: bool  # the base copy is intact and current: read it until the run must write, then rename it
     warnings: list[str] = field(default_factory=list)
+    _reader: duckdb.DuckDBPyConnection | None = None
 
     @contextmanager
     def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A read-only connection to the state the run starts from (the base copy)."""
-        with connect(str(self.files.base), read_only=True) as con:
-            yield con
+        """A read-only connection to the state the run starts from (the base copy), open until close()."""
+        if self._reader is None:
+            self._reader = connect(str(self.files.base), read_only=True)
+        yield self._reader
+
+    def close(self) -> None:
+        """Close the read-only connection, if open."""
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
 
     def make_work(self) -> None:
         """The run's working copy: the base copy renamed (lazy), else a copy of the published file."""
+        self.close()
         discard_work(self.files)
         if self.lazy:
             os.replace(self.files.base, self.files.work)  # a run killed from here on starts from the published file

@@ -175,9 +175,13 @@ class Warehouse:
         files = WarehouseFiles.for_db(db_path)
         files.published.parent.mkdir(parents=True, exist_ok=True)
         lock = WriterLock(files.lock, files.published).acquire(lock_timeout)
+        begin = None
         try:
-            wh = cls(files, lock, guard.start(files))
+            begin = guard.start(files)
+            wh = cls(files, lock, begin)
         except BaseException:
+            if begin is not None:
+                begin.close()
             discard_work(files)
             lock.release()
             raise
@@ -371,6 +375,7 @@ class Warehouse:
         if not self._open:
             return
         try:
+            self._start.close()
             if self._con is not None:
                 self._con.close()
             discard_work(self.files)
@@ -395,6 +400,7 @@ class Warehouse:
         """Close the connection if still open and let go of the lock."""
         self._open = False
         try:
+            self._start.close()
             if self._con is not None:
                 self._con.close()
         finally:
