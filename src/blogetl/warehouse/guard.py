@@ -261,7 +261,8 @@ class Start:
 
     files: WarehouseFiles
     record: Record | None  # None: nothing published yet, or an older blogetl's (or accepted) file
-    lazy: bool  # the base copy is intact and current: read it until the run must write, then rename it
+    lazy: bool  # the base copy is intact and of this blogetl: read it until the run must write
+    from_base: bool = False  # the base copy is intact: the working copy is made by renaming it
     warnings: list[str] = field(default_factory=list)
     _reader: duckdb.DuckDBPyConnection | None = None
 
@@ -279,12 +280,12 @@ class Start:
             self._reader = None
 
     def make_work(self) -> None:
-        """The run's working copy: the base copy renamed (lazy), else a copy of the published file."""
+        """The run's working copy: the base copy renamed, else a copy of the published file."""
         self.close()
         discard_work(self.files)
-        if self.lazy:
+        if self.from_base:
             os.replace(self.files.base, self.files.work)  # a run killed from here on starts from the published file
-            self.lazy = False
+            self.lazy = self.from_base = False
             if self.record is not None:
                 self.record.base = None
         elif self.files.published.exists():
@@ -322,10 +323,10 @@ def start(files: WarehouseFiles) -> Start:
                         f"{session}; restored as run {record.run_id} published it. Open it with -readonly "
                         "(README: Analysts: read-only)")
         log.warning("%s", warnings[-1])
-    lazy = base_trusted(files, record) and record.code == code_digest()
-    if not base_trusted(files, record):
+    trusted = base_trusted(files, record)
+    if not trusted:
         files.base.unlink(missing_ok=True)
-    return Start(files, record, lazy=lazy, warnings=warnings)
+    return Start(files, record, lazy=trusted and record.code == code_digest(), from_base=trusted, warnings=warnings)
 
 
 def _settle_record(files: WarehouseFiles) -> Record | None:
