@@ -10,8 +10,9 @@ import duckdb
 import pytest
 
 from blogetl import pipeline
+from blogetl.dedup import create_input
 from blogetl.dedup import run as deduplicate
-from blogetl.warehouse import ensure_schema, snapshot
+from blogetl.warehouse import ensure_schema, shell_sql, snapshot
 from blogetl.warehouse.ddl import wanted_comments
 from blogetl.warehouse.guard import forget
 from blogetl.warehouse.schema import (
@@ -152,7 +153,7 @@ def test_keys_stay_unique_over_repeated_and_incremental_runs(tmp_path: Path) -> 
 
 
 def test_keys_stay_unique_when_articles_merge_and_settings_change() -> None:
-    """The dedup stage on its own (any database with a posts table): merges write article_redirects."""
+    """The dedup stage on its own (any database with a dedup_input relation): merges write article_redirects."""
     import dataclasses
 
     from blogetl.dedup import DEFAULT
@@ -161,6 +162,7 @@ def test_keys_stay_unique_when_articles_merge_and_settings_change() -> None:
     paras = [p for p in listing.split("\n\n") if len(p.split()) > 20][:6]
     con = duckdb.connect()
     con.execute("CREATE TABLE posts (post_id VARCHAR, title VARCHAR, body VARCHAR, site VARCHAR)")
+    create_input(con, "posts")
     for pid, ps in (("first", paras[:3]), ("second", paras[3:]), ("whole", paras)):
         con.execute("INSERT INTO posts VALUES (?, ?, ?, 'vk.se')", [pid, pid, "\n\n".join(ps)])
         deduplicate(con)
@@ -208,6 +210,87 @@ def test_an_old_layout_warehouse_upgrades_with_its_rows(tmp_path: Path) -> None:
     with duckdb.connect(str(db), read_only=True) as con:
         assert key_problems(con) == {}
         assert con.execute("SELECT max(members), count(*) FROM dedup_runs, articles").fetchone() == (4, 2 * len(before["articles"]))
+
+
+def old_storage(db: Path) -> None:
+    """Rewrite a warehouse as blogetl wrote it before it chose a storage format: DuckDB's default
+    format (v1.0), no column compression, every post sighting holding its text and its identity
+    sketch (rows kept)."""
+    old = db.with_name("old.duckdb")
+    with duckdb.connect() as con:
+        con.execute(f"ATTACH '{old}' AS o (STORAGE_VERSION 'v1.0.0')")
+        con.execute(f"ATTACH '{db}' AS n (READ_ONLY)")
+        con.execute("COPY FROM DATABASE n TO o (SCHEMA)")
+        for (table,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = 'n' AND schema_name = 'main'").fetchall():
+            columns = con.execute("SELECT column_name, data_type, is_nullable FROM duckdb_columns() WHERE database_name = 'n' "
+                                  "AND schema_name = 'main' AND table_name = ? ORDER BY column_index", [table]).fetchall()
+            con.execute(f"DROP TABLE o.{table}")  # no USING COMPRESSION: what an older blogetl created
+            con.execute(f"CREATE TABLE o.{table} ({', '.join(f'{c} {t}' + ('' if n else ' NOT NULL') for c, t, n in columns)})")
+        con.execute("COPY FROM DATABASE n TO o (DATA)")
+        con.execute("UPDATE o.post_sightings s SET body = p.body FROM o.posts p WHERE s.post_id = p.post_id AND s.body IS NULL")
+        for column, kind, value in RETIRED_SKETCH:
+            con.execute(f"ALTER TABLE o.post_sightings ADD COLUMN {column} {kind}")
+            con.execute(f"UPDATE o.post_sightings SET {column} = {value}")
+    old.replace(db)
+
+
+RETIRED_SKETCH = (("body_hash", "VARCHAR", "md5(body)"), ("body_shingles", "INTEGER", "length(body)"),
+                  ("body_sketch", "UBIGINT[]", "NULL"), ("body_head", "VARCHAR", "left(body, 40)"))
+
+
+def storage(con: duckdb.DuckDBPyConnection) -> tuple[str, dict[str, set[str]]]:
+    """The file's storage version, and the compression of each long-text column's segments."""
+    version = con.execute("SELECT tags['storage_version'] FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    kinds = {f"{t}.{c}": {r[0] for r in con.execute(f"SELECT DISTINCT compression FROM pragma_storage_info('{t}') "
+                                                   "WHERE column_name = ? AND compression <> 'Constant'", [c]).fetchall()}
+             for t, c in (("dumps", "decoded_text"), ("posts", "body"), ("passage_matches", "shared_text"))}
+    return str(version[0] if version else None), kinds
+
+
+def test_a_warehouse_in_the_older_storage_format_is_rewritten_once_with_its_rows(tmp_path: Path) -> None:
+    raw, db = Path(shutil.copytree(SAMPLES, tmp_path / "raw")), tmp_path / "blog.duckdb"
+    build(raw, db)
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert storage(con) == ("v1.4.0+", {"dumps.decoded_text": {"ZSTD"}, "posts.body": {"ZSTD"},
+                                            "passage_matches.shared_text": {"ZSTD"}})
+        new_texts = con.execute("SELECT post_id, dump_id, body, page_text FROM v_post_sightings ORDER BY ALL").fetchall()
+        con.execute(shell_sql())
+        search = con.execute("SELECT post_id FROM posts WHERE fts_main_posts.match_bm25(post_id, 'brottslighet') IS NOT NULL "
+                             "ORDER BY ALL").fetchall()
+    assert search and new_texts
+    old_storage(db)
+    before = snapshot(db)
+    with duckdb.connect(str(db), read_only=True) as con:
+        version, kinds = storage(con)
+        assert version == "v1.0.0+" and "ZSTD" not in set().union(*kinds.values())
+        assert con.execute("SELECT count(*) FROM post_sightings WHERE body IS NULL").fetchone() == (0,)
+        assert con.execute("SELECT count(*) FROM post_sightings WHERE body_head IS NOT NULL").fetchone() == (len(before["post_sightings"]),)
+    build(raw, db)  # nothing new: the run rewrites the file
+    after = snapshot(db)
+    assert {t: rows for t, rows in after.items() if t not in ("ingest_runs", "post_sightings")} == {
+        t: rows for t, rows in before.items() if t not in ("ingest_runs", "post_sightings")}
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert storage(con) == ("v1.4.0+", {"dumps.decoded_text": {"ZSTD"}, "posts.body": {"ZSTD"},
+                                            "passage_matches.shared_text": {"ZSTD"}})
+        assert con.execute("SELECT post_id, dump_id, body, page_text FROM v_post_sightings ORDER BY ALL").fetchall() == new_texts
+        assert con.execute("SELECT count(*) FROM post_sightings s JOIN posts p USING (post_id) WHERE s.body = p.body").fetchone() == (0,)
+        assert con.execute("SELECT count(*) FROM post_sightings WHERE body IS NULL").fetchone()[0] == len(before["post_sightings"])  # type: ignore[index]
+        assert con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = 'post_sightings' "
+                           "AND column_name LIKE 'body_%'").fetchall() == []  # the sketch columns retired
+        wanted = wanted_comments()
+        assert {k: comments(con).get(k) for k in wanted} == wanted
+        assert key_problems(con) == {}
+    with duckdb.connect(str(db), read_only=True) as con:
+        con.execute(shell_sql())
+        assert con.execute("SELECT post_id FROM posts WHERE fts_main_posts.match_bm25(post_id, 'brottslighet') IS NOT NULL "
+                           "ORDER BY ALL").fetchall() == search
+    listing = raw / LISTING
+    listing.write_text(listing.read_text(encoding="utf-8").replace("Punkt slut.", "Punkt slut, helt enkelt.", 1), encoding="utf-8")
+    build(raw, db)  # and works on: an edited post's two texts each stored once
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert storage(con)[0] == "v1.4.0+"
+        assert con.execute("SELECT count(*) FROM post_sightings s JOIN posts p USING (post_id) WHERE s.body = p.body").fetchone() == (0,)
+        assert con.execute("SELECT count(*) FROM post_sightings WHERE body IS NOT NULL").fetchone() == (1,)
 
 
 def test_ensure_schema_rebuilds_a_constrained_table_keeping_rows_and_extra_columns() -> None:

@@ -166,8 +166,16 @@ def test_an_edited_post_keeps_its_id_and_takes_the_latest_text(raw_copy: Path, t
     summary = pipeline.run(raw_copy, db).summary
     assert (summary.posts_updated, summary.posts_added, summary.comments_unchanged) == (1, 0, 5)
     assert rows(db, "SELECT post_id, body LIKE '%Punkt slut, helt enkelt.%' FROM posts WHERE title = ?", SATT_STOPP) == [(post_id, True)]
-    bodies = rows(db, "SELECT s.body LIKE '%helt enkelt.%' FROM post_sightings s JOIN dumps d USING (dump_id) WHERE post_id = ? ORDER BY d.path", post_id)
-    assert bodies == [(False,), (True,)]  # both versions stay visible
+    bodies = rows(db, "SELECT body LIKE '%helt enkelt.%', is_current_text FROM v_post_sightings WHERE post_id = ? ORDER BY path", post_id)
+    assert bodies == [(False, False), (True, True)]  # both versions stay visible
+    # each text is stored once: the sighting showing the post's current text leaves it to posts.body
+    stored = "SELECT s.body IS NULL FROM post_sightings s JOIN dumps d USING (dump_id) WHERE post_id = ? ORDER BY d.path"
+    assert rows(db, stored, post_id) == [(False,), (True,)]
+    single.write_text(single.read_text(encoding="utf-8").replace("Punkt slut, helt enkelt.", "Punkt slut."), encoding="utf-8")
+    assert pipeline.run(raw_copy, db).summary.posts_updated == 1  # the edit taken back: one text again
+    assert rows(db, stored, post_id) == [(True,), (True,)]
+    assert rows(db, "SELECT count(DISTINCT s.body), bool_and(s.is_current_text), bool_and(s.body = p.body) FROM v_post_sightings s "
+                    "JOIN posts p USING (post_id) WHERE post_id = ?", post_id) == [(1, True, True)]
 
 
 def test_a_dump_gone_from_raw_keeps_its_rows_and_is_flagged_until_it_returns(raw_copy: Path, tmp_path: Path) -> None:

@@ -12,9 +12,15 @@ import duckdb
 OFFLINE: dict[str, str | bool | int | float | list[str]] = {"autoinstall_known_extensions": False}
 
 
+# The storage format of every file blogetl creates (blogetl.warehouse.storage: it compresses text).
+STORAGE_VERSION = "v1.4.0"
+
+
 def connect(path: str, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection that never downloads an extension."""
-    return duckdb.connect(path, read_only=read_only, config=OFFLINE)
+    """A DuckDB connection that never downloads an extension; a file it creates is in STORAGE_VERSION."""
+    if read_only:
+        return duckdb.connect(path, read_only=True, config=OFFLINE)
+    return duckdb.connect(path, config={**OFFLINE, "storage_compatibility_version": STORAGE_VERSION})
 
 
 def literal(text: str) -> str:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import duckdb
 
 from blogetl.warehouse._sql import column_list, literal, transaction
-from blogetl.warehouse.fts import fts_index_exists, update_fts
+from blogetl.warehouse.fts import ensure_macros, fts_index_exists, update_fts
 from blogetl.warehouse.schema import PARTS, WAREHOUSE, Table, create_sql, tables
-from blogetl.warehouse.views import VIEWS, View
+from blogetl.warehouse.storage import compresses_long_text
+from blogetl.warehouse.views import VIEWS, View, views_for
 
 # (object, column or '') -> comment, for every table, view and column of the public schema.
 Comments = dict[tuple[str, str], str]
@@ -20,8 +21,15 @@ _MAIN = "schema_name = 'main' AND database_name = current_database()"
 
 
 def views(*parts: str) -> tuple[View, ...]:
-    """The views of the given parts (all when none is named)."""
-    return tuple(v for v in VIEWS if not parts or v.part in parts)
+    """The views that can be made where the tables of the given parts (all when none is named) exist."""
+    return views_for(parts or PARTS)
+
+
+def present_parts(con: duckdb.DuckDBPyConnection, parts: tuple[str, ...]) -> tuple[str, ...]:
+    """The given parts and those whose tables the database already holds (the dedup stage ensuring its
+    part of a warehouse keeps the views that read both)."""
+    have = {r[0] for r in con.execute(f"SELECT table_name FROM duckdb_tables() WHERE {_MAIN}").fetchall()}
+    return tuple(p for p in PARTS if p in parts or all(t.name in have for t in tables(p)))
 
 
 def wanted_comments(*parts: str) -> Comments:
@@ -76,6 +84,15 @@ def add_missing_columns(con: duckdb.DuckDBPyConnection, *parts: str) -> None:
                 con.execute(f"ALTER TABLE {table.name} ADD COLUMN {c.name} {c.type}")
 
 
+def drop_retired_columns(con: duckdb.DuckDBPyConnection, *parts: str) -> None:
+    """Drop the columns an older blogetl stored that this one no longer does (Table.retired)."""
+    have = existing_columns(con)
+    for table in tables(*parts):
+        for name in table.retired:
+            if name in have.get(table.name, {}):
+                con.execute(f"ALTER TABLE {table.name} DROP COLUMN {name}")
+
+
 def constrained_tables(con: duckdb.DuckDBPyConnection, *parts: str) -> list[Table]:
     """Registry tables that carry a PRIMARY KEY or UNIQUE constraint (made by an older blogetl)."""
     names = {r[0] for r in con.execute(
@@ -97,7 +114,7 @@ def drop_key_constraints(con: duckdb.DuckDBPyConnection, *parts: str) -> list[st
         old = have[table.name]
         new = f"{table.name}__rebuilt"
         extra = ", ".join(f"{name} {kind}" for name, kind in old.items() if name not in table.names)
-        create = create_sql(table).replace(f" {table.name} (", f" {new} (", 1)
+        create = create_sql(table, compress=compresses_long_text(con)).replace(f" {table.name} (", f" {new} (", 1)
         con.execute(f"DROP TABLE IF EXISTS {new}")
         con.execute(create[:-1] + f", {extra})" if extra else create)
         con.execute(f"INSERT INTO {new} ({column_list(old)}) SELECT {column_list(old)} FROM {table.name}")
@@ -113,16 +130,21 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, parts: tuple[str, ...] = PARTS
 
     The dedup stage passes ``(DEDUP,)``: it needs only a posts table and runs on any database.
     """
+    compress = compresses_long_text(con)
     with transaction(con):
         for table in tables(*parts):
-            con.execute(create_sql(table))
+            con.execute(create_sql(table, compress=compress))
         drop_key_constraints(con, *parts)
         add_missing_columns(con, *parts)
-        for view in views(*parts):
+        drop_retired_columns(con, *parts)
+        present = present_parts(con, parts)
+        for view in views(*present):
             con.execute(f"CREATE OR REPLACE VIEW {view.name} AS {view.sql}")
         have = current_comments(con)
-        for (obj, column), text in wanted_comments(*parts).items():
+        for (obj, column), text in wanted_comments(*present).items():
             if have.get((obj, column)) != text:
                 con.execute(comment_sql(obj, column, text))
         if WAREHOUSE in parts and not fts_index_exists(con):
             update_fts(con)
+        elif WAREHOUSE in parts:
+            ensure_macros(con)  # a newer blogetl's search macros, without re-indexing

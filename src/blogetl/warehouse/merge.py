@@ -11,13 +11,13 @@ import duckdb
 from blogetl.warehouse._sql import column_list, transaction
 from blogetl.warehouse.arrow import STAGED_TABLES, DumpTables
 from blogetl.warehouse.resolve import record_redirects, resolve_batch
-from blogetl.warehouse.schema import COMMENTS, POSTS, Table
+from blogetl.warehouse.schema import COMMENTS, POST_SIGHTINGS, POSTS, Table
 
 # Which sighting wins: the dump loaded by the latest run, ties broken by path.
 _SIGHTINGS = """
     s AS (
         SELECT ps.*, (d.last_run_id, d.path) AS recency
-        FROM post_sightings ps JOIN dumps d USING (dump_id)
+        FROM {sightings} ps JOIN dumps d USING (dump_id)
         WHERE ps.post_id IN (SELECT post_id FROM _affected)
     )"""
 # Text and flags from the latest complete sighting (not cut short, not an excerpt); the date
@@ -33,8 +33,25 @@ def _struct(fields: tuple[str, ...], source: dict[str, str] | None = None) -> st
     return "{" + ", ".join(f"'{f}': {(source or {}).get(f, f)}" for f in fields) + "}"
 
 
+_TODO = "SELECT dump_id FROM _batch WHERE state <> 'unchanged'"
+_IN_TODO = f"dump_id IN ({_TODO})"
+_BATCH_ONLY = column_list(c.name for c in POST_SIGHTINGS.batch_only)  # the identity sketch: never stored
+
+# A post sighting's text is stored only where it is not its post's current text (null: posts.body).
+# Posts merge from every sighting of the affected posts as it will be after the batch, each with its
+# text: the stored ones of other dumps (_stored_sightings: a null read as the post's text before the
+# batch) and the batch's own.
+_STORED_SIGHTINGS = f"""
+    CREATE OR REPLACE TEMP TABLE _stored_sightings AS
+    SELECT ps.* REPLACE (coalesce(ps.body, p.body) AS body)
+    FROM post_sightings ps LEFT JOIN posts p USING (post_id)
+    WHERE ps.post_id IN (SELECT post_id FROM _affected) AND ps.dump_id NOT IN ({_TODO})"""
+_SIGHTINGS_AFTER = f"""(
+    SELECT * FROM _stored_sightings
+    UNION ALL BY NAME SELECT * EXCLUDE ({_BATCH_ONLY}) FROM _in_post_sightings WHERE {_IN_TODO})"""
+
 MERGED_POSTS = f"""
-    WITH {_SIGHTINGS}, merged AS (
+    WITH {_SIGHTINGS.format(sightings=_SIGHTINGS_AFTER)}, merged AS (
         SELECT post_id,
                arg_max(site, recency) FILTER (WHERE site IS NOT NULL) AS site,
                arg_max({_struct(_TEXT_FIELDS)}, {_BEST}) AS txt,
@@ -48,7 +65,7 @@ MERGED_POSTS = f"""
 
 # The thread comes from the latest complete sighting on a single page (or any page that showed comments).
 MERGED_COMMENTS = f"""
-    WITH {_SIGHTINGS}, source AS (
+    WITH {_SIGHTINGS.format(sightings="post_sightings")}, source AS (
         SELECT post_id, arg_max(dump_id, (NOT truncated, recency)) AS dump_id
         FROM s
         WHERE page_kind = 'single'
@@ -57,12 +74,18 @@ MERGED_COMMENTS = f"""
     )
     SELECT {column_list(COMMENTS.names, "c.")} FROM comment_sightings c JOIN source USING (post_id, dump_id)"""
 
-# What a staged table keeps in the warehouse.  The identity sketch of a post sighting (256 hashes,
-# the biggest column: larger than the bodies) serves the batch's own resolution; a stored sighting
-# is sketched again from its body on the rare run that needs it (blogetl.warehouse.resolve).
-_STORED_COLUMNS = {"post_sightings": "* REPLACE (NULL::UBIGINT[] AS body_sketch)"}
-
-_IN_TODO = "dump_id IN (SELECT dump_id FROM _batch WHERE state <> 'unchanged')"
+# The batch's sightings, once posts are merged.
+_ADD_SIGHTINGS = f"""
+    INSERT INTO post_sightings BY NAME
+    SELECT i.* EXCLUDE ({_BATCH_ONLY}) REPLACE (CASE WHEN i.body = m.body THEN NULL ELSE i.body END AS body)
+    FROM _in_post_sightings i LEFT JOIN _merged m USING (post_id) WHERE i.{_IN_TODO}"""
+# The stored sightings of other dumps whose post's text changed: the text they showed is kept where it
+# no longer is the post's, and dropped where it now is.
+_RESTORE_SIGHTINGS = """
+    UPDATE post_sightings ps SET body = CASE WHEN f.body = m.body THEN NULL ELSE f.body END
+    FROM _stored_sightings f, _merged m
+    WHERE ps.post_id = f.post_id AND ps.dump_id = f.dump_id AND m.post_id = f.post_id
+      AND (CASE WHEN f.body = m.body THEN NULL ELSE f.body END) IS DISTINCT FROM ps.body"""
 
 
 @dataclass(frozen=True)
@@ -90,16 +113,18 @@ def _classify(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 
 def _replace_contributions(con: duckdb.DuckDBPyConnection, run_id: int, counts: Counter[str]) -> None:
-    """Swap the sightings, comments and rejects of new and changed dumps for the batch's."""
+    """Swap the dumps rows, comment sightings and rejects of new and changed dumps for the batch's, and
+    remove their post sightings (the batch's are added once posts are merged, see _merge_posts)."""
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _affected AS
         SELECT post_id FROM post_sightings WHERE {_IN_TODO}
         UNION SELECT post_id FROM _in_post_sightings WHERE {_IN_TODO}""")
+    con.execute(_STORED_SIGHTINGS)
     for table in STAGED_TABLES[1:]:
         counts[f"{table.name}_removed"] = _scalar(con, f"DELETE FROM {table.name} WHERE {_IN_TODO}")
-        counts[f"{table.name}_added"] = _scalar(
-            con, f"INSERT INTO {table.name} BY NAME SELECT {_STORED_COLUMNS.get(table.name, '*')} FROM _in_{table.name} WHERE {_IN_TODO}"
-        )
+        if table is not POST_SIGHTINGS:
+            counts[f"{table.name}_added"] = _scalar(
+                con, f"INSERT INTO {table.name} BY NAME SELECT * FROM _in_{table.name} WHERE {_IN_TODO}")
     con.execute(f"DELETE FROM dumps WHERE {_IN_TODO}")
     con.execute(f"""
         INSERT INTO dumps BY NAME
@@ -131,6 +156,9 @@ def _apply(con: duckdb.DuckDBPyConnection, batch: DumpTables, run_id: int) -> Ba
             con.register(f"_in_{table.name}", data)
         _replace_contributions(con, run_id, counts)
         sync(con, POSTS, MERGED_POSTS, "SELECT post_id FROM _affected")
+        counts["post_sightings_added"] = _scalar(con, _ADD_SIGHTINGS)  # _merged: the affected posts, as sync left them
+        if _scalar(con, "SELECT count(*) FROM _stored_sightings"):
+            con.execute(_RESTORE_SIGHTINGS)
         sync(con, COMMENTS, MERGED_COMMENTS, "SELECT comment_id FROM comments WHERE post_id IN (SELECT post_id FROM _affected)")
         record_redirects(con, redirects, run_id)
     return BatchResult(states, counts)

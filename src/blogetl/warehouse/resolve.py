@@ -26,9 +26,8 @@ _TODO = "SELECT dump_id FROM _batch WHERE state <> 'unchanged'"
 _STORED = """
     SELECT coalesce(s.title_key, s.post_id) AS title_key, s.post_id, s.dump_id, d.path, s.position,
            coalesce(s.truncated, false) OR coalesce(s.is_excerpt, false) AS partial,
-           s.body_hash, s.body_shingles, s.body_sketch, s.body_head,
-           CASE WHEN s.body_sketch IS NULL THEN s.body END AS body
-    FROM post_sightings s JOIN dumps d USING (dump_id)"""
+           NULL AS body_sketch, coalesce(s.body, p.body) AS body
+    FROM post_sightings s JOIN dumps d USING (dump_id) LEFT JOIN posts p USING (post_id)"""
 _KEPT = f"""{_STORED}
     WHERE s.title_key IN (SELECT title_key FROM _resolve_keys) AND s.dump_id NOT IN ({_TODO})"""
 _PREV = f"{_STORED} WHERE s.dump_id IN ({_TODO})"
@@ -44,7 +43,8 @@ class Redirect:
 
 
 def _sighting(row: dict[str, Any]) -> Sighting:
-    """A stored or incoming post_sightings row as an identity sighting (sketched from its body if it has no sketch)."""
+    """A stored or incoming post_sightings row as an identity sighting (a stored one has no sketch: it
+    is sketched from its text)."""
     partial = bool(row["partial"])
     if row["body_sketch"] is None:
         sk = sketch(row["body"] or "", partial=partial)

@@ -29,7 +29,8 @@ PARTS = (WAREHOUSE, DEDUP)
 @dataclass(frozen=True)
 class Column:
     """One column: its DuckDB type, its comment, whether loads supply it (staged), whether it may
-    be null, and whether it differs between two identical builds (volatile: run times)."""
+    be null, whether it differs between two identical builds (volatile: run times), and the
+    compression DuckDB must use for it (LONG_TEXT for long text; None: DuckDB chooses)."""
 
     name: str
     type: str
@@ -37,6 +38,7 @@ class Column:
     staged: bool = True
     not_null: bool = False
     volatile: bool = False
+    compression: str | None = None
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,8 @@ class Table:
     key: tuple[str, ...]
     columns: tuple[Column, ...]
     part: str = WAREHOUSE
+    batch_only: tuple[Column, ...] = ()  # what a load supplies for its own use and never stores
+    retired: tuple[str, ...] = ()  # columns an older blogetl stored: dropped by ensure_schema
 
     @property
     def names(self) -> list[str]:
@@ -60,9 +64,18 @@ class Table:
         return [c.name for c in self.columns if c.staged]
 
 
+# Long text (bodies, dumps' decoded text) is stored with ZSTD: DuckDB's own choice for strings of
+# a few kB (FSST, or none at all in storage before v1.2) takes 2-3 times the bytes (bench/bench_size.py).
+LONG_TEXT = "zstd"
+_LONG = "VARCHAR LONG"  # the type of a long-text column in the specs below
+
+
 def _col(name: str, type_: str, comment: str) -> Column:
-    """A column from a (name, type, comment) triple; a type ending in NOT NULL makes it required."""
+    """A column from a (name, type, comment) triple; a type ending in NOT NULL makes it required,
+    VARCHAR LONG is a VARCHAR stored with LONG_TEXT compression."""
     base, not_null = (type_.removesuffix(" NOT NULL"), True) if type_.endswith(" NOT NULL") else (type_, False)
+    if base == _LONG:
+        return Column(name, "VARCHAR", comment, not_null=not_null, compression=LONG_TEXT)
     return Column(name, base, comment, not_null=not_null)
 
 
@@ -80,7 +93,7 @@ _SPAN = (
 _POST_FIELDS = (
     ("site", "VARCHAR", "site the post was published on, e.g. vk.se; null when unknown"),
     ("title", "VARCHAR", "the post's title as shown"),
-    ("body", "VARCHAR", "the post's text: paragraphs separated by blank lines, site chrome removed"),
+    ("body", _LONG, "the post's text: paragraphs separated by blank lines, site chrome removed"),
     ("byline_author", "VARCHAR", "author named in the byline; null when the scraper stripped it (usual on VK)"),
     ("byline_date", "VARCHAR", "date in the byline as written; null when stripped"),
     ("comment_count_declared", "INTEGER", "comment count the page's label declares ('6 kommentarer'); null when none"),
@@ -102,7 +115,7 @@ _COMMENT_FIELDS = (
     ("position", "INTEGER", "1-based order of the comment in the thread as shown"),
     ("author", "VARCHAR", "comment author's name as shown"),
     ("is_post_author", "BOOLEAN", "the page marks the author as the post's author ('inläggsförfattare')"),
-    ("body", "VARCHAR", "the comment's text"),
+    ("body", _LONG, "the comment's text"),
     ("truncated", "BOOLEAN", "the dump ends inside this comment"),
 )
 _COUNTS = tuple((name, "INTEGER", f.description or "") for name, f in RunCounts.model_fields.items())
@@ -118,7 +131,7 @@ DUMPS = Table(
         ("sha256", "VARCHAR", "sha256 of the file's bytes when last loaded"),
         ("size", "BIGINT", "size of the file in bytes"),
         ("encoding", "VARCHAR", "encoding detected for the bytes; null for empty or binary files"),
-        ("source_format", "VARCHAR", "text, html, binary or empty"),
+        ("source_format", "VARCHAR", "text, html, binary, empty, or link (a symbolic link out of raw/, not read)"),
         ("page_kind", "VARCHAR", "listing (many posts with bylines), single (one post and its thread), article (other sites) or unknown"),
         ("site", "VARCHAR", "site the page was saved from; null when unknown"),
         ("status", "VARCHAR", "loaded (no rejects), partially_rejected (records and rejects) or rejected (rejects only)"),
@@ -136,7 +149,7 @@ DUMPS = Table(
         Column("missing_since_run_id", "INTEGER", "first run that no longer found the file under raw/; null while it is there. "
                "Its posts, comments and rejects stay in the warehouse: nothing is deleted because a file was moved away", staged=False),
     )
-    + _cols(("decoded_text", "VARCHAR", "the decoded text every offset of this dump refers to")),
+    + _cols(("decoded_text", _LONG, "the decoded text every offset of this dump refers to")),
 )
 
 POSTS = Table(
@@ -152,6 +165,11 @@ POSTS = Table(
     + _cols(("published_dump_id", "VARCHAR", "the dump whose decoded_text published_start_offset and published_end_offset index")),
 )
 
+# A sighting's text is stored only where it differs from its post's (an earlier version, an excerpt, a
+# page cut short): most sightings show the post's current text, which posts.body holds already.
+_SIGHTING_BODY = ("body", _LONG, "the post's text as this dump showed it; null when that is the post's current text "
+                  "(posts.body), so each text is stored once. v_post_sightings gives it in every row")
+
 POST_SIGHTINGS = Table(
     "post_sightings",
     "One row per post and dump it was seen in, with the values that dump showed; posts merges them.",
@@ -162,13 +180,18 @@ POST_SIGHTINGS = Table(
         ("page_kind", "VARCHAR", "kind of page it was seen on: listing, single or article"),
         ("position", "INTEGER", "1-based position of the post on that page"),
         *_SPAN,
-        *_POST_FIELDS,
+        *(_SIGHTING_BODY if spec[0] == "body" else spec for spec in _POST_FIELDS),
         ("copies", "INTEGER", "times the page shows this text (1; 2 or more when a page repeats a post: the row keeps the first complete copy)"),
-        ("body_hash", "VARCHAR", "identity sketch: xxh3 of the body's normalised words (blogetl.parse.identity)"),
+    ),
+    # The identity sketch of the batch's sightings (blogetl.parse.identity), for the batch's own
+    # resolution: a stored sighting is sketched again from its text on the rare run that needs it.
+    batch_only=_cols(
+        ("body_hash", "VARCHAR", "identity sketch: xxh3 of the body's normalised words"),
         ("body_shingles", "INTEGER", "identity sketch: distinct word 4-grams of the body (a cut-short or excerpt body leaves out its last word)"),
-        ("body_sketch", "UBIGINT[]", "identity sketch: the smallest xxh3 hashes of those 4-grams (bottom-k); used while a batch loads, NULL once stored (recomputed from body when needed)"),
+        ("body_sketch", "UBIGINT[]", "identity sketch: the smallest xxh3 hashes of those 4-grams (bottom-k)"),
         ("body_head", "VARCHAR", "identity sketch: the first characters of the normalised body, to match a cut-short sighting"),
     ),
+    retired=("body_hash", "body_shingles", "body_sketch", "body_head"),
 )
 
 COMMENTS = Table(
@@ -197,10 +220,10 @@ REJECTS = Table(
     _cols(
         ("reject_id", "VARCHAR", "stable id: a hash of the dump, the offsets and the reason"),
         ("dump_id", "VARCHAR", "the dump the text comes from (dumps.dump_id)"),
-        ("reason", "VARCHAR", "machine-readable reason code (blogetl.models.RejectReason: empty_dump, binary_dump, undecodable, no_structure, text_before_first_post, orphan_comment_text, text_after_page_end, parser_error)"),
+        ("reason", "VARCHAR", "machine-readable reason code (blogetl.models.RejectReason: empty_dump, binary_dump, undecodable, no_structure, text_before_first_post, orphan_comment_text, text_after_page_end, parser_error, value_out_of_range, link_outside_raw)"),
         ("detail", "VARCHAR", "human-readable explanation"),
         *_SPAN,
-        ("text", "VARCHAR", "the rejected text itself"),
+        ("text", _LONG, "the rejected text itself"),
     ),
 )
 
@@ -362,7 +385,7 @@ PASSAGE_MATCHES = _dedup(
     ("b_start", "INTEGER NOT NULL", "character offset in post_b's body"),
     ("b_end", "INTEGER NOT NULL", "one past the passage's last character in post_b"),
     ("matched_words", "INTEGER NOT NULL", "identical words in the passage (small edits inside are bridged)"),
-    ("shared_text", "VARCHAR NOT NULL", "the passage as it reads in post_a"),
+    ("shared_text", _LONG + " NOT NULL", "the passage as it reads in post_a"),
 )
 
 POST_OUTLETS = _dedup(
@@ -456,8 +479,8 @@ _ARROW_TYPES = {
 
 
 def arrow_schema(table: Table) -> pa.Schema:
-    """The Arrow schema of what a load supplies for a table (its staged columns)."""
-    return pa.schema([(c.name, _ARROW_TYPES[c.type]) for c in table.columns if c.staged])
+    """The Arrow schema of what a load supplies for a table: its staged columns, then its batch-only ones."""
+    return pa.schema([(c.name, _ARROW_TYPES[c.type]) for c in (*table.columns, *table.batch_only) if c.staged])
 
 
 def tables(*parts: str) -> tuple[Table, ...]:
@@ -465,9 +488,18 @@ def tables(*parts: str) -> tuple[Table, ...]:
     return tuple(t for t in TABLES if not parts or t.part in parts)
 
 
-def create_sql(table: Table) -> str:
-    """CREATE TABLE IF NOT EXISTS for a table: columns and NOT NULL, never a key constraint (see the module doc)."""
-    cols = ", ".join(f"{c.name} {c.type}{' NOT NULL' if c.not_null else ''}" for c in table.columns)
+def column_sql(column: Column, *, compress: bool = True, not_null: bool | None = None) -> str:
+    """A column's definition: type, its compression (when compress: the database's storage must
+    support it, see blogetl.warehouse.storage) and NOT NULL (the column's own unless not_null says)."""
+    using = f" USING COMPRESSION {column.compression}" if compress and column.compression else ""
+    required = column.not_null if not_null is None else not_null
+    return f"{column.name} {column.type}{using}{' NOT NULL' if required else ''}"
+
+
+def create_sql(table: Table, *, compress: bool = True) -> str:
+    """CREATE TABLE IF NOT EXISTS for a table: columns, compression and NOT NULL, never a key
+    constraint (see the module doc)."""
+    cols = ", ".join(column_sql(c, compress=compress) for c in table.columns)
     return f"CREATE TABLE IF NOT EXISTS {table.name} ({cols})"
 
 

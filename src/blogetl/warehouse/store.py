@@ -7,6 +7,7 @@ something to write, so a run that finds nothing changed makes no working copy an
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
@@ -36,9 +37,11 @@ from blogetl.warehouse.fts import fts_index_exists, update_fts
 from blogetl.warehouse.lock import WriterLock
 from blogetl.warehouse.merge import load_batch
 from blogetl.warehouse.schema import INGEST_RUNS, NOT_LOADED_KEPT, WAREHOUSE_TABLES
+from blogetl.warehouse.storage import outdated, upgrade
 from blogetl.warehouse.summary import IngestSummary, RunCounts
 
 log = logging.getLogger(__name__)
+_STACK_TRACE = "\n\nStack Trace:"  # what DuckDB appends to a fatal error's message
 AfterLoad = Callable[[duckdb.DuckDBPyConnection], dict[str, Any]]
 T = TypeVar("T")
 
@@ -61,6 +64,10 @@ def open_work(files: WarehouseFiles, begin: guard.Start) -> duckdb.DuckDBPyConne
     begin.make_work()
     try:
         con = connect(str(files.work))
+        if outdated(con):  # a warehouse an older blogetl made: rewritten once in today's storage format
+            con.close()
+            upgrade(files.work, memory_limit=memory_limit())
+            con = connect(str(files.work))
     except duckdb.Error as exc:
         discard_work(files)
         raise WarehouseError(
@@ -158,8 +165,9 @@ class Warehouse:
         self._scanned: dict[str, str] = {}  # path -> sha256 of what this run found under raw/
         self._scan: list[DumpMeta] | None = None  # what plan() was given
         self._todo = 0
-        self._present: list[str] | None = None  # dumps under raw/, to flag the missing ones once there is a working copy
+        self._present: list[str] | None = None  # every path the scan found (flagged missing once there is a working copy)
         self._checks: list[Callable[[], Mapping[str, str]]] = []  # see before_publish
+        self.left_out: dict[str, str] = {}  # path -> why: dumps gone from raw/ between the scan and their parse
         self._open = True
         if begin.lazy:
             with begin.reader() as con:
@@ -254,16 +262,32 @@ class Warehouse:
         self._scanned = {m.path: m.sha256 for m in scanned if m.error is None}
         self._states.update({m.path: "unreadable" for m in result.unreadable})
         self._scan, self._todo = list(scanned), len(result.todo)
-        present = [m.path for m in scanned]  # an unreadable file is there: not missing
-        if self._con is None:  # flagged when the run makes its working copy; counted now
-            self._present = present
-            with self._reading() as con:
-                row = con.execute("SELECT count(*) FROM dumps WHERE path NOT IN (SELECT unnest(?::VARCHAR[]))",
-                                  [present]).fetchone()
-            self._counts["dumps_missing"] = int(row[0]) if row else 0
-        else:
-            self._flag_missing(present)
+        self._present = [m.path for m in scanned]  # an unreadable file is there: not missing
+        self._apply_present()
         return result
+
+    def leave_out(self, gone: Mapping[str, str]) -> None:
+        """Dumps deleted or renamed away since the scan (path -> why): left out of the run as if the
+        scan had not found them; one the warehouse holds is missing, like any dump gone from raw/."""
+        if not gone:
+            return
+        self.left_out.update(gone)
+        for path in gone:
+            self._states.pop(path, None)
+            self._scanned.pop(path, None)
+        self._present = [path for path in self._present or [] if path not in gone]
+        self._apply_present()
+
+    def _apply_present(self) -> None:
+        """Flag the dumps missing from raw/ in the working copy; before there is one, only count them."""
+        present = self._present or []
+        if self._con is not None:
+            self._flag_missing(present)
+            return
+        with self._reading() as con:
+            row = con.execute("SELECT count(*) FROM dumps WHERE path NOT IN (SELECT unnest(?::VARCHAR[]))",
+                              [present]).fetchone()
+        self._counts["dumps_missing"] = int(row[0]) if row else 0
 
     def _flag_missing(self, present: Sequence[str]) -> None:
         """Mark dumps gone from raw/ with this run (once), clear the mark of those back; delete nothing."""
@@ -386,14 +410,19 @@ class Warehouse:
 
     def _publish_failure(self, error: BaseException) -> None:
         """Record a failed run on top of the published warehouse, nothing else."""
-        message = f"{type(error).__name__}: {error}"
+        message = f"{type(error).__name__}: {str(error).split(_STACK_TRACE)[0]}"
+        con = None
         try:
             con = open_work(self.files, guard.start(self.files))
             insert_run(con, self._run_row("failed", RunCounts(), message))
             guard.publish(con, self.files, run_id=self.run_id, inputs=None)
         except Exception as exc:  # the original error matters more than the bookkeeping (and no traceback for it)
+            if con is not None:  # a full disk: the connection must not keep the deleted copy's space
+                with contextlib.suppress(duckdb.Error):
+                    con.close()
+            first = str(exc).splitlines()[0] if str(exc) else ""
             log.error("could not record failed run %s in %s: %s: %s", self.run_id, self.files.published,
-                      type(exc).__name__, exc)
+                      type(exc).__name__, first)
             discard_work(self.files)
 
     def _release(self) -> None:
