@@ -166,4 +166,16 @@ def temporary_server() -> Iterator[None]:
         server.start()
         yield
     finally:
+        _flush_logs()
         server.stop()
+
+
+def _flush_logs() -> None:
+    """Send the flow's last log lines to the server while it still runs (stopping it first printed
+    '--- Error logging to API --- All connection attempts failed' after a run that succeeded)."""
+    from prefect.logging.handlers import APILogWorker
+
+    try:
+        APILogWorker.drain_all(timeout=5)
+    except Exception as exc:  # a log that cannot be sent must not fail the command
+        log.debug("could not flush Prefect's logs: %s", exc)
