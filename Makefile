@@ -10,7 +10,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 180
 
-.PHONY: install ingest test bench bench-scale lint clean
+.PHONY: install ingest test browser bench bench-scale lint clean
 
 install: $(STAMP)
 
@@ -25,8 +25,12 @@ $(STAMP): requirements.lock pyproject.toml
 ingest: $(STAMP)
 	$(BIN)/blogetl ingest --raw raw --db warehouse/blog.duckdb
 
-test: lint
+test: lint browser
 	$(BIN)/python -m pytest -q
+
+browser:  # the report's slow test opens it in headless Chromium: Debian's package, installed when missing (as root)
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py

@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 from gen_corpus import Corpus, Truth, generate  # noqa: E402
 
-from blogetl.dedup import DedupConfig, run  # noqa: E402
+from blogetl.dedup import DedupConfig, create_input, run  # noqa: E402
 from blogetl.dedup.normalise import WORD, normalise_word  # noqa: E402
 
 POSTS_DDL = """CREATE TABLE IF NOT EXISTS posts (post_id VARCHAR PRIMARY KEY, title VARCHAR, body VARCHAR,
@@ -43,6 +43,7 @@ PairSet = set[tuple[str, str]]
 def load_posts(con: duckdb.DuckDBPyConnection, posts: list[dict[str, str | None]]) -> None:
     """Insert generated posts into a minimal posts table (created if missing)."""
     con.execute(POSTS_DDL)
+    create_input(con, "posts")
     cols = ("post_id", "title", "body", "site", "page_kind")
     con.register("_gen", pa.table({c: [p[c] for p in posts] for c in cols}))
     con.execute(f"INSERT INTO posts SELECT {', '.join(cols)} FROM _gen")

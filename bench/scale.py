@@ -252,6 +252,53 @@ def count_posts(db: Path) -> int | None:
         return None
 
 
+LOADED_TABLES = ("dumps", "posts", "post_sightings", "comments", "comment_sightings", "rejects")
+
+
+def parquet_load(db: Path, work: Path) -> tuple[float, int]:
+    """DuckDB's own load of the rows the loader wrote (the tables above, exported to Parquet first):
+    seconds to create them from Parquet in a fresh database file, and the rows."""
+    import duckdb
+
+    folder = work / "parquet"
+    folder.mkdir(exist_ok=True)
+    with duckdb.connect(str(db), read_only=True) as con:
+        have = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        tables = [t for t in LOADED_TABLES if t in have]
+        rows = 0
+        for t in tables:
+            con.execute(f"COPY {t} TO '{folder / t}.parquet' (FORMAT parquet)")
+            rows += int(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0])  # type: ignore[index]
+    target = work / "parquet.duckdb"
+    started = time.perf_counter()
+    with duckdb.connect(str(target)) as con:
+        for t in tables:
+            con.execute(f"CREATE TABLE {t} AS SELECT * FROM read_parquet('{folder / t}.parquet')")
+        con.execute("CHECKPOINT")
+    secs = time.perf_counter() - started
+    shutil.rmtree(folder)
+    target.unlink()
+    return secs, rows
+
+
+def last_dedup(db: Path) -> dict[str, float] | None:
+    """The latest dedup run's posts done and posts/s (None when there is none)."""
+    import json
+
+    import duckdb
+
+    try:
+        with duckdb.connect(str(db), read_only=True) as con:
+            row = con.execute("SELECT summary FROM dedup_runs ORDER BY run_no DESC LIMIT 1").fetchone()
+    except Exception:
+        return None
+    if not row:
+        return None
+    summary = json.loads(row[0])
+    return {"posts": summary.get("new_or_changed", 0), "seconds": summary.get("seconds", 0.0),
+            "per_second": summary.get("posts_per_second") or 0.0}
+
+
 # --- the run ------------------------------------------------------------------------------------
 
 
@@ -333,6 +380,8 @@ def bench(args: argparse.Namespace, work: Path) -> int:
     sizes = {"library": size(lib_db) if full.rc == 0 else 0}
     tables = table_sizes(lib_db, corpus.bytes) if full.rc == 0 else ""
     lib_posts = count_posts(lib_db) if full.rc == 0 else None
+    dedups = {full.name: last_dedup(lib_db)} if full.rc == 0 else {}
+    parquet = parquet_load(lib_db, work) if full.rc == 0 else None
     if args.flow:
         flow = step("full build, flow", [str(BLOGETL), "ingest", "--raw", str(raw), "--db", str(flow_db)], full_mb)
         sizes["flow"] = size(flow_db) if flow.rc == 0 else 0
@@ -343,11 +392,19 @@ def bench(args: argparse.Namespace, work: Path) -> int:
         new = corpus.grow(0.01 * full_mb)
         print(f"\n+1 % new: {len(new)} new dumps, {(corpus.bytes - before) / MB:.2f} MB")
         step("+1 % new dumps", lib, (corpus.bytes - before) / MB)
+        dedups["+1 % new dumps"] = last_dedup(lib_db)
         changed = corpus.change(0.01, random.Random(args.seed))
         print(f"\n+1 % changed: {len(changed)} dumps re-scraped, one post edited in each")
         step("+1 % changed dumps", lib, sum(p.stat().st_size for p in changed) / MB)
+        dedups["+1 % changed dumps"] = last_dedup(lib_db)
 
     print_table(steps, full_mb, floor_secs)
+    if parquet and full.timings.get("load"):
+        print(f"\nload: {full.timings['load']:.1f} s against DuckDB's own load of the same {parquet[1]:,} rows from "
+              f"Parquet into a new file, {parquet[0]:.1f} s: {full.timings['load'] / parquet[0]:.1f}×")
+    for name, d in dedups.items():
+        if d:
+            print(f"dedup, {name}: {d['posts']:,} new or changed posts in {d['seconds']:.1f} s = {d['per_second']:,.0f} posts/s")
     print(f"\ncode measured: {' then '.join(code)}")
     print(f"\nfull build: {n_dumps:,} dumps, {full_mb:.1f} MB, {n_posts:,} posts generated; "
           f"posts in the library's warehouse: {lib_posts if lib_posts is not None else 'none (the build failed)'}")

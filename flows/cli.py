@@ -132,7 +132,7 @@ def ingest(
     dask_address: Annotated[str | None, typer.Option(help="tcp://host:port of an existing Dask scheduler")] = None,
     dedup: DedupOption = True,
     flow: Annotated[bool, typer.Option(help="run as a Prefect flow run (--no-flow: the plain library, no Prefect)")] = True,
-    workers: WorkersOption = 1,
+    workers: WorkersOption = None,
     quiet: QuietOption = False,
     verbose: VerboseOption = False,
     alert_url: AlertOption = None,
@@ -141,7 +141,7 @@ def ingest(
     if not flow:
         library.ingest(raw, db, dedup, workers)  # the library's command: it always ends in typer.Exit
         return
-    if workers > 1:
+    if workers is not None and workers > 1:
         raise typer.BadParameter("applies to --no-flow; a flow parses on its --task-runner", param_hint="--workers")
     prepare_ingest(raw, db)  # the library's checks: the same usage errors and exit codes
     setup_run(quiet, verbose, alert_url)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import xxhash
@@ -19,6 +20,7 @@ from prefect.tasks import exponential_backoff
 
 from blogetl.models import PARSER_VERSION
 from blogetl.pipeline import (
+    DumpGone,
     ParseFailed,
     RunReport,
     chunks_by_bytes,
@@ -35,6 +37,7 @@ from flows import (
     cache,
 )
 from flows.alerts import alert_on_failure
+from flows.analysis import publish_report, record_checks
 from flows.policy import Policy
 from flows.report import BatchProgress, failure_markdown, summary_markdown
 from flows.retry import (
@@ -67,6 +70,8 @@ class FlowReport:
     not_loaded: dict[str, str] = field(default_factory=dict)  # path -> why it needs a look
     task_runs: int = 0  # task runs the flow run made: discover, open, one parse per batch, publish
     warnings: list[str] = field(default_factory=list)  # about raw/ (empty, or none of the known dumps)
+    checks: str | None = None  # the data checks on the published warehouse: pass, warn, fail (None: could not run)
+    report_path: str | None = None  # the HTML report written beside it (None: could not be written)
 
 
 def batch_cache_key(_context: Any, parameters: dict[str, Any]) -> str:
@@ -153,17 +158,19 @@ BATCH_DUMPS = 50
 @task(name="parse-batch", cache_key_fn=batch_cache_key, persist_result=True, cache_result_in_memory=False,
       cache_expiration=timedelta(days=POLICY.cache_days) if POLICY.cache_days > 0 else None,
       task_run_name=batch_run_name, retries=POLICY.read_retries, retry_delay_seconds=POLICY.read_retry_delay)
-def parse_batch(metas: list[DumpMeta]) -> list[tuple[str, DumpTables | str]]:
+def parse_batch(metas: list[DumpMeta]) -> list[tuple[str, DumpTables | DumpGone | str]]:
     """Read and parse a batch of dumps into compact Arrow tables; a failed dump gives its error text.
 
     A dump that cannot be read (an I/O error, not a parse error) makes the batch raise while
     attempts are left, so Prefect parses the batch again after BLOGETL_READ_RETRY_DELAY s.
     """
-    out: list[tuple[str, DumpTables | str]] = []
+    out: list[tuple[str, DumpTables | DumpGone | str]] = []
     unreadable = []
     for meta in metas:
         try:
             out.append((meta.path, parse_dump(meta)))
+        except DumpGone as exc:  # deleted since the scan: left out of the run, as the library does
+            out.append((meta.path, exc))
         except OSError as exc:
             if not isinstance(exc, FileNotFoundError):
                 unreadable.append(meta.path)
@@ -184,7 +191,7 @@ def publish(wh: Warehouse, dedup: bool, failed: dict[str, str] | None = None) ->
     if dedup:
         from blogetl.dedup import run as deduplicate
 
-        stages.append(deduplicate)
+        stages.append(partial(deduplicate, workers=0))  # every core for a big run (a Dask worker: one)
     return wh.finish(after_load=stages, failed=failed)
 
 
@@ -199,13 +206,21 @@ def parse_chunk(chunk: Sequence[DumpMeta], progress: BatchProgress) -> list[tupl
             parsed = future.result()
         except Exception as exc:  # the task itself failed: every dump of its batch is named
             parsed = [(m.path, f"{type(exc).__name__}: {exc}") for m in batch]
-        if any(isinstance(result, str) for _, result in parsed):
-            # a batch with a failed dump is not reused: the next run parses (and reads) it afresh
+        if any(isinstance(result, str | DumpGone) for _, result in parsed) or rewritten(batch, parsed):
+            # a batch with a failed or vanished dump is not reused: the next run parses (and reads) it afresh;
+            # nor one with a dump rewritten since discovery: its key names bytes that were not the ones parsed
             cache.forget(batch_cache_key(None, {"metas": batch}))
         for path, result in parsed:
             out.append((metas[path], ParseFailed(result) if isinstance(result, str) else result))
         progress.batch_done(len(batch))
     return out
+
+
+def rewritten(batch: Sequence[DumpMeta], parsed: Sequence[tuple[str, DumpTables | DumpGone | str]]) -> bool:
+    """Some dump of the batch was parsed from other bytes than discovery hashed (the cache key's sha256)."""
+    scanned = {m.path: m.sha256 for m in batch}
+    return any(isinstance(result, DumpTables) and result.dumps.column("sha256").to_pylist() != [scanned[path]]
+               for path, result in parsed)
 
 
 def end_or_retry(exc: BaseException) -> None:
@@ -257,11 +272,17 @@ def ingest_flow(raw_dir: str = DEFAULT_RAW, db_path: str = DEFAULT_DB, dedup: bo
                                          key="blogetl-ingest-summary", description="blogetl ingest run summary")
         end_or_retry(exc)
         raise
+    warnings = [*warnings, *wh.left_out.values()]
+    for gone in wh.left_out.values():
+        logger.warning("%s", gone)
     run_report = RunReport(summary, warnings)
     report = FlowReport(summary, run_report.not_loaded, task_runs=batches_for(todo) + 3, warnings=warnings)
     markdown = summary_markdown(report.summary, report.not_loaded, warnings)
     logger.info("%s", report.summary.format())
     create_markdown_artifact(markdown, key="blogetl-ingest-summary", description="blogetl ingest run summary")
+    report.checks = record_checks(db_path)  # flows/analysis.py: after each publish
+    written = publish_report(db_path)
+    report.report_path = str(written) if written else None
     if not run_report.ok:
         no_more_retries()  # the run finished: the dumps it could not load were retried already
         return Failed(message=run_report.message, data=report)

@@ -15,7 +15,7 @@ from bench_dedup import load_posts  # noqa: E402
 from gen_corpus import generate  # noqa: E402
 
 from blogetl.dedup import pipeline as stage  # noqa: E402
-from blogetl.dedup import run  # noqa: E402
+from blogetl.dedup import run, work  # noqa: E402
 
 POSTS = generate(600, 7).posts
 
@@ -55,10 +55,24 @@ def test_buckets_and_chunks_do_not_change_the_result(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(stage, "VERIFY_CHUNK", 7)
     monkeypatch.setattr(stage, "OUTLET_SLICE", 13)
     monkeypatch.setattr(stage, "SINGLES_SLICE", 11)
-    monkeypatch.setattr(stage, "VOCAB_LIMIT", 50)
+    monkeypatch.setattr(work, "VOCAB_LIMIT", 50)
     con = duckdb.connect()
     load_posts(con, POSTS)
     summary = run(con)
+    assert results(con) == whole
+    assert summary["articles"] == len(partition(con))
+
+
+def test_two_worker_processes_write_what_one_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CPU work on a pool of two processes (slices and chunks small enough that several are
+    in flight at once) gives the tables one process gives, row for row."""
+    whole = results(built(POSTS))
+    monkeypatch.setattr(stage, "VERIFY_CHUNK", 50)
+    monkeypatch.setattr(stage, "OUTLET_SLICE", 64)
+    con = duckdb.connect()
+    load_posts(con, POSTS)
+    summary = run(con, workers=2)
+    assert summary["candidates"] > 4 * 50  # the verification went through the pool in several chunks
     assert results(con) == whole
     assert summary["articles"] == len(partition(con))
 
@@ -97,3 +111,30 @@ def test_a_title_change_reaches_the_article_without_a_body_change() -> None:
     summary = run(con)
     assert summary["regrouped_posts"] < 50
     assert con.execute("SELECT title FROM articles WHERE canonical_post_id = ?", [post]).fetchall() == [("Ny rubrik",)]
+
+
+def test_small_runs_recount_only_touched_lines_and_match_a_clean_build() -> None:
+    """A short line reaching 5 posts in a small run becomes boilerplate, and stops being one when
+    a post holding it goes: each small run recounts only the lines its posts hold (the boilerplate
+    table and pairs still equal a clean build's)."""
+    signature = "Skribenten är fritidspolitiker i Umeå."  # short: boilerplate from 5 posts on
+    posts = [dict(p) for p in POSTS[:420]]
+    for p in posts[400:406]:
+        p["body"] = f"{p['body']}\n\n{signature}"
+    con = duckdb.connect()
+    load_posts(con, posts[:400])
+    run(con)
+    flips = []
+    for lo in range(400, 420, 4):  # five runs of four new posts each (< 10 % of the posts: the touched path)
+        load_posts(con, posts[lo : lo + 4])
+        flips.append(run(con)["boilerplate_flipped_posts"])
+        assert con.execute("SELECT count(*) FROM dedup_boilerplate WHERE example = ?", [signature]).fetchone()[0] == (lo >= 404)
+    con.execute("DELETE FROM posts WHERE post_id IN (?, ?)", [posts[400]["post_id"], posts[401]["post_id"]])
+    flips.append(run(con)["boilerplate_flipped_posts"])
+    assert flips[1] >= 5 and flips[-1] >= 4  # the line went boilerplate, then back
+    assert con.execute("SELECT count(*) FROM dedup_boilerplate WHERE example = ?", [signature]).fetchone() == (0,)
+    now = con.execute("SELECT post_id, title, body, site, page_kind FROM posts").fetchall()
+    clean = built([dict(zip(("post_id", "title", "body", "site", "page_kind"), row, strict=True)) for row in now])
+    mine, theirs = results(con), results(clean)
+    assert mine["boilerplate"] == theirs["boilerplate"]
+    assert mine["members"] == theirs["members"]

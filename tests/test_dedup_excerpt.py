@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 from fixtures.dumps import sample
 
-from blogetl.dedup import run
+from blogetl.dedup import create_input, run
 from blogetl.parse.parser import parse_text
 
 
@@ -23,6 +23,7 @@ def posts_con(rows: list[tuple[str, str, str, bool]]) -> duckdb.DuckDBPyConnecti
     """A posts table with the is_excerpt flag the parser sets."""
     con = duckdb.connect()
     con.execute("CREATE TABLE posts (post_id VARCHAR PRIMARY KEY, title VARCHAR, body VARCHAR, site VARCHAR, page_kind VARCHAR, is_excerpt BOOLEAN)")
+    create_input(con, "posts", is_excerpt="is_excerpt")
     con.executemany("INSERT INTO posts VALUES (?, ?, ?, 'blogg.vk.se', 'listing', ?)", rows)
     return con
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from blogetl.dedup import run
+from blogetl.dedup import create_input, run
 from blogetl.dedup.outlets import DEFAULT_OUTLETS, Outlet, detect
 
 
@@ -55,6 +55,7 @@ def posts_con(rows: list[tuple[str, str, str, str | None]]) -> duckdb.DuckDBPyCo
     """A connection with a minimal posts table."""
     con = duckdb.connect()
     con.execute("CREATE TABLE posts (post_id VARCHAR PRIMARY KEY, title VARCHAR, body VARCHAR, site VARCHAR, page_kind VARCHAR)")
+    create_input(con, "posts")
     con.executemany("INSERT INTO posts VALUES (?, ?, ?, ?, 'listing')", rows)
     return con
 

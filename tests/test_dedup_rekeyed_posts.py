@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 from fixtures.dumps import sample
 
-from blogetl.dedup import run
+from blogetl.dedup import create_input, run
 from blogetl.parse.parser import parse_text
 
 
@@ -18,6 +18,7 @@ def test_articles_keep_their_ids_when_their_posts_are_rekeyed() -> None:
     """VK's op-ed and its Folkbladet version, then the same texts under new post ids with redirects."""
     con = duckdb.connect()
     con.execute("CREATE TABLE posts (post_id VARCHAR, title VARCHAR, body VARCHAR, site VARCHAR, page_kind VARCHAR)")
+    create_input(con, "posts")
     con.execute("CREATE TABLE post_redirects (old_post_id VARCHAR, new_post_id VARCHAR, run_id INTEGER, reason VARCHAR)")
     rows = [("vk", "Sätt stopp", body("003"), "vk.se"), ("fb", "Historisk satsning", body("002"), "vk.se"),
             ("oa", "Vill stoppa bedrägerier", body("004"), "offentligaaffarer.se")]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from blogetl.dedup import run
+from blogetl.dedup import create_input, run
 from blogetl.dedup.classify import is_report
 from blogetl.ids import stable_id
 
@@ -125,6 +125,7 @@ def posts_con(rows: dict[str, str]) -> duckdb.DuckDBPyConnection:
     """A posts table holding the given bodies (title = post id, no site)."""
     con = duckdb.connect()
     con.execute("CREATE TABLE posts (post_id VARCHAR PRIMARY KEY, title VARCHAR, body VARCHAR, site VARCHAR)")
+    create_input(con, "posts")
     con.executemany("INSERT INTO posts VALUES (?, ?, ?, NULL)", [(k, k, v) for k, v in rows.items()])
     run(con)
     return con

@@ -272,7 +272,8 @@ def test_a_run_that_fails_after_taking_the_lock_is_failed_everywhere(mode: list[
     out = invoke(flows_cli.app, "ingest", *mode, "--no-dedup", "--raw", raw_copy, "--db", db)
     assert out.exit_code == 3
     assert one_line(out.output, "ingest could not run:") == (
-        "ingest could not run: IOException: IO Error: Could not write file: No space left on device")
+        "ingest could not run: IOException: IO Error: Could not write file: No space left on device"
+        " (free space on the disk of --db: a run writes a working copy of the warehouse beside it)")
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT run_id, status, error FROM ingest_runs ORDER BY run_id").fetchall() == [
             (1, "succeeded", None), (2, "failed", "IOException: IO Error: Could not write file: No space left on device")]
@@ -287,7 +288,8 @@ def test_a_run_that_fails_after_taking_the_lock_is_failed_everywhere(mode: list[
 def test_could_not_run_gives_one_line_for_each_kind_of_error() -> None:
     oom = duckdb.OutOfMemoryException("Out of Memory Error: could not allocate\n\nPossible solutions: ...")
     assert "\n" not in pipeline.could_not_run(oom) and "raise BLOGETL_DUCKDB_MEMORY_LIMIT" in pipeline.could_not_run(oom)
-    assert pipeline.could_not_run(OSError(errno.ENOSPC, "No space left on device", "/w/x")) == "No space left on device: /w/x"
+    assert pipeline.could_not_run(OSError(errno.ENOSPC, "No space left on device", "/w/x")) == (
+        "No space left on device: /w/x (free space on the disk of --db: a run writes a working copy of the warehouse beside it)")
     assert pipeline.could_not_run(duckdb.IOException("IO Error: disk\nmore")) == "IOException: IO Error: disk"
 
 

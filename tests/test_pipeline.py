@@ -79,9 +79,11 @@ def test_the_blogetl_command_is_the_library_commands_plus_the_prefect_ones() -> 
         return {name: sorted(p.name for p in cmd.params if p.name) for name, cmd in group.commands.items()}
 
     library, installed = commands(library_cli.app), commands(flows_cli.app)
-    assert sorted(library) == ["ack", "ingest", "parse", "shell-init", "status"]
-    assert sorted(installed) == ["ack", "clean-cache", "ingest", "parse", "serve", "server", "shell-init", "status", "watch"]
-    assert all(installed[name] == library[name] for name in ("ack", "parse", "shell-init", "status"))
+    analysts = ["check", "describe", "export", "report", "search"]  # blogetl.analyst_cli
+    assert sorted(library) == sorted(["ack", "ingest", "parse", "shell-init", "status", *analysts])
+    assert sorted(installed) == sorted(["ack", "clean-cache", "ingest", "parse", "serve", "server", "shell-init", "status",
+                                        "watch", *analysts])
+    assert all(installed[name] == library[name] for name in ("ack", "parse", "shell-init", "status", *analysts))
     assert set(installed["ingest"]) == set(library["ingest"]) | {"task_runner", "dask_address", "flow", "quiet", "verbose",
                                                                  "alert_url"}
 

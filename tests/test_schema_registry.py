@@ -10,6 +10,7 @@ import duckdb
 import pytest
 
 from blogetl import pipeline
+from blogetl.dedup import create_input
 from blogetl.dedup import run as deduplicate
 from blogetl.warehouse import ensure_schema, shell_sql, snapshot
 from blogetl.warehouse.ddl import wanted_comments
@@ -150,7 +151,7 @@ def test_keys_stay_unique_over_repeated_and_incremental_runs(tmp_path: Path) -> 
 
 
 def test_keys_stay_unique_when_articles_merge_and_settings_change() -> None:
-    """The dedup stage on its own (any database with a posts table): merges write article_redirects."""
+    """The dedup stage on its own (any database with a dedup_input relation): merges write article_redirects."""
     import dataclasses
 
     from blogetl.dedup import DEFAULT
@@ -159,6 +160,7 @@ def test_keys_stay_unique_when_articles_merge_and_settings_change() -> None:
     paras = [p for p in listing.split("\n\n") if len(p.split()) > 20][:6]
     con = duckdb.connect()
     con.execute("CREATE TABLE posts (post_id VARCHAR, title VARCHAR, body VARCHAR, site VARCHAR)")
+    create_input(con, "posts")
     for pid, ps in (("first", paras[:3]), ("second", paras[3:]), ("whole", paras)):
         con.execute("INSERT INTO posts VALUES (?, ?, ?, 'vk.se')", [pid, pid, "\n\n".join(ps)])
         deduplicate(con)

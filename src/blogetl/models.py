@@ -24,7 +24,10 @@ from pydantic import BaseModel, ConfigDict, Field
 # 2.0.0: pages read through site profiles (headlines, listings, teasers, dates, sites, authors),
 #        mojibake repaired, VK blog pages are site blogg.vk.se, same-title posts with different
 #        texts get different ids (issue 9).
-PARSER_VERSION = "2.0.0"
+# 2.1.0: UTF-8 with stray legacy bytes decoded run by run, one NUL byte no longer makes a dump
+#        binary, UTF-16 without a BOM read; counters of 2^31 or more are a reject; an edited
+#        version beside a post on one page is a post of its own (issue 14).
+PARSER_VERSION = "2.1.0"
 
 
 class PageKind(StrEnum):
@@ -47,6 +50,8 @@ class RejectReason(StrEnum):
     ORPHAN_COMMENT_TEXT = "orphan_comment_text"
     TEXT_AFTER_PAGE_END = "text_after_page_end"
     PARSER_ERROR = "parser_error"
+    VALUE_OUT_OF_RANGE = "value_out_of_range"
+    LINK_OUTSIDE_RAW = "link_outside_raw"
 
     @property
     def description(self) -> str:
@@ -63,6 +68,8 @@ _REJECT_DESCRIPTIONS = {
     RejectReason.ORPHAN_COMMENT_TEXT: "comment-thread text with no comment author line above it",
     RejectReason.TEXT_AFTER_PAGE_END: "text after the page's closing chrome",
     RejectReason.PARSER_ERROR: "the parser failed on this dump (a bug: please report it with the dump)",
+    RejectReason.LINK_OUTSIDE_RAW: "the dump file is a symbolic link that leads out of raw/; it is not read",
+    RejectReason.VALUE_OUT_OF_RANGE: "a counter on the page is too large for its column (2^31 or more); the record keeps NULL",
 }
 
 
@@ -164,7 +171,7 @@ class ParseResult(BaseModel):
 
     text: str = Field(description="the decoded text all offsets refer to")
     encoding: str | None = None
-    source_format: Literal["text", "html", "binary", "empty"] = "text"
+    source_format: Literal["text", "html", "binary", "empty", "link"] = "text"
     page_kind: PageKind
     site: str | None = None
     profile: str | None = Field(default=None, description="the site profile the parser read the page with")

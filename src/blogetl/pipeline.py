@@ -13,13 +13,17 @@ Exit codes, with and without Prefect (README "Exit codes"):
 
 >>> EXIT_LOADED, EXIT_NEEDS_LOOK, EXIT_USAGE, EXIT_COULD_NOT_RUN
 (0, 1, 2, 3)
->>> could_not_run(OSError(28, "No space left on device", "/data/.blog.work.duckdb"))
-'No space left on device: /data/.blog.work.duckdb'
+>>> could_not_run(OSError(13, "Permission denied", "/data/.blog.work.duckdb"))
+'Permission denied: /data/.blog.work.duckdb'
+>>> could_not_run(OSError(28, "No space left on device", "/data/blog.duckdb", None, "/data/.blog.work.duckdb"))
+'No space left on device: /data/blog.duckdb -> /data/.blog.work.duckdb (free space on the disk of --db: a run writes a working copy of the warehouse beside it)'
 """
 
 from __future__ import annotations
 
+import errno
 import multiprocessing
+import os
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -28,8 +32,9 @@ from pathlib import Path
 
 import duckdb
 
+from blogetl.models import PageKind, ParseResult, Reject, RejectReason
 from blogetl.parse.parser import parse_bytes
-from blogetl.sources.files import DUMP_SUFFIXES
+from blogetl.sources.files import DUMP_SUFFIXES, DumpFile, LinkOutsideRaw
 from blogetl.sources.scan import DumpMeta, Plan, scan
 from blogetl.warehouse.arrow import DumpTables, to_arrow
 from blogetl.warehouse.errors import WarehouseError
@@ -50,10 +55,29 @@ CHUNK_BYTES = 8_000_000
 CHUNK_DUMPS = 200
 
 
+class DumpGone(Exception):
+    """A dump deleted or renamed away between the scan and its parse: left out of the run, as the scan
+    leaves out a file gone before it is hashed (a warning, not a failure; missing if the warehouse holds it)."""
+
+
+def refused(meta: DumpMeta, why: str) -> DumpTables:
+    """A dump file that is not read (a link out of raw/): a rejected dump with one reject that says why."""
+    reject = Reject(reason=RejectReason.LINK_OUTSIDE_RAW, detail=why, text="", start_offset=0, end_offset=0)
+    result = ParseResult(text="", page_kind=PageKind.UNKNOWN, source_format="link", site=meta.site_hint, rejects=[reject])
+    return to_arrow(DumpFile(meta.path, b"", meta.sha256, 0, meta.site_hint), result, modified_at=meta.modified_at)
+
+
 def parse_dump(meta: DumpMeta) -> DumpTables:
     """Read and parse one dump into Arrow tables (what a parallel parse task returns)."""
-    dump = meta.read()
-    result = parse_bytes(dump.data, filename=dump.path, site_hint=dump.site_hint)
+    if meta.refused is not None:
+        return refused(meta, meta.refused)
+    try:
+        dump = meta.read()
+    except FileNotFoundError as exc:
+        raise DumpGone(f"{meta.path} disappeared from raw/ after the scan; left out of this run") from exc
+    except LinkOutsideRaw as exc:  # made a link since the scan
+        return refused(meta, str(exc))
+    result = parse_bytes(dump.data, filename=dump.path, site_hint=dump.site_hint, line_uses=False)  # the warehouse keeps no line uses
     return to_arrow(dump, result, modified_at=meta.modified_at)
 
 
@@ -75,6 +99,9 @@ def parse_in_processes(workers: int) -> Iterator[ParseMap]:
     A worker that dies takes only its dump down, which is named like any failed parse.
     """
     context = multiprocessing.get_context("forkserver")
+    # the fork server imports the parse stage once; each worker is a fork of it, ready at once
+    # (importing it in every worker cost each 0.5-0.8 s of CPU, more than a small run's parse)
+    context.set_forkserver_preload([__name__])
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
 
         def parse_map(metas: Sequence[DumpMeta]) -> Iterator[tuple[DumpMeta, DumpTables | BaseException]]:
@@ -84,6 +111,35 @@ def parse_in_processes(workers: int) -> Iterator[ParseMap]:
                     yield meta, future.result()
                 except Exception as exc:  # the dump's own error, or its worker's death (BrokenProcessPool)
                     yield meta, exc
+
+        yield parse_map
+
+
+# A run parses on every core only when it has this much to parse: starting the processes costs
+# about a second (README "Performance"), what one process parses of ~6 MB.
+POOL_MIN_BYTES = 6_000_000
+
+
+@contextmanager
+def parse_on_cores(workers: int | None = None, min_bytes: int = POOL_MIN_BYTES) -> Iterator[ParseMap]:
+    """The library's parse map: `workers` processes, or one per core when workers is None.
+
+    With workers None the processes start only for a run that has min_bytes to parse, decided on
+    its first chunk (chunks are CHUNK_BYTES or CHUNK_DUMPS long, so a bigger run starts with a
+    full one): a small run, such as a few new dumps, parses here at no start-up cost.  A pool
+    that no chunk uses starts no process.
+    """
+    n = workers if workers is not None else (os.cpu_count() or 1)
+    if n <= 1:
+        yield parse_in_process
+        return
+    with parse_in_processes(n) as pooled:
+        decided: list[bool] = []
+
+        def parse_map(metas: Sequence[DumpMeta]) -> Iterable[tuple[DumpMeta, DumpTables | BaseException]]:
+            if not decided:
+                decided.append(workers is not None or len(metas) >= CHUNK_DUMPS or sum(m.size for m in metas) >= min_bytes)
+            return pooled(metas) if decided[0] else parse_in_process(metas)
 
         yield parse_map
 
@@ -157,11 +213,16 @@ def could_not_run(exc: BaseException) -> str:
         return (f"DuckDB ran out of memory within its limit of {memory_limit()}: raise BLOGETL_DUCKDB_MEMORY_LIMIT "
                 f"(for example BLOGETL_DUCKDB_MEMORY_LIMIT=2GB) or free memory ({first})")
     if isinstance(exc, OSError) and exc.strerror:
-        return f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
+        where = f"{exc.filename} -> {exc.filename2}" if exc.filename and exc.filename2 else exc.filename
+        return (f"{exc.strerror}: {where}" if where else exc.strerror) + (NO_SPACE_HINT if exc.errno == errno.ENOSPC else "")
     text = str(exc).splitlines()[0] if str(exc) else ""
     if isinstance(exc, WarehouseError):
         return text
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    hint = NO_SPACE_HINT if isinstance(exc, duckdb.Error) and "No space left on device" in text else ""
+    return (f"{type(exc).__name__}: {text}" if text else type(exc).__name__) + hint
+
+
+NO_SPACE_HINT = " (free space on the disk of --db: a run writes a working copy of the warehouse beside it)"
 
 
 def raw_warnings(raw_dir: Path | str, scanned: Sequence[DumpMeta], known: Collection[str]) -> list[str]:
@@ -192,13 +253,17 @@ def load_parsed(wh: Warehouse, results: Iterable[tuple[DumpMeta, DumpTables | Ba
     rejected whole."""
     tables: list[DumpTables] = []
     failed: dict[str, str] = {}
+    gone: dict[str, str] = {}
     for meta, result in results:
-        if isinstance(result, BaseException):
+        if isinstance(result, DumpGone):
+            gone[meta.path] = str(result)
+        elif isinstance(result, BaseException):
             why = str(result) if isinstance(result, ParseFailed) else f"{type(result).__name__}: {result}"
             failed[meta.path] = f"parse failed: {why}"
         else:
             tables.append(result)
     tables.sort(key=lambda t: t.paths)
+    wh.leave_out(gone)
     wh.load_arrow(tables, batch_size=chunk_dumps)
     rejected = {path: why for part in tables for path, why in part.rejected().items()}
     return failed, rejected
@@ -238,4 +303,4 @@ def run(
             plan, warnings = plan_run(wh, raw_dir, scanned)
         failed, _rejected = load_all(wh, plan.todo, parse_map, chunk_bytes, chunk_dumps)
         summary = wh.finish(after_load=after_load, failed=failed)
-    return RunReport(summary, warnings)
+    return RunReport(summary, [*warnings, *wh.left_out.values()])

@@ -43,6 +43,8 @@ def _to_datetime(m: re.Match[str]) -> datetime | None:
 
 def find_dates(text: str) -> list[FoundDate]:
     """Every date written in the text, in order of position (overlaps resolved by the first)."""
+    if "19" not in text and "20" not in text:  # every pattern needs a year 19xx or 20xx: no search needed
+        return []
     found: list[FoundDate] = []
     for pattern in DATE_PATTERNS:
         for m in pattern.finditer(text):

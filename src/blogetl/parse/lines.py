@@ -5,26 +5,27 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate, compress
+from operator import attrgetter
+from typing import NamedTuple
+
+from pydantic import TypeAdapter
 
 from blogetl.models import LineRole, LineUse, Reject, RejectReason
 from blogetl.parse import patterns as pt
 
-_WS = re.compile(r"\s+")
+_LINE_USES = TypeAdapter(list[LineUse])
+_START, _END = attrgetter("start"), attrgetter("end")
 
 
-@dataclass(frozen=True)
-class Line:
-    """One line of the decoded text with its position."""
+class Line(NamedTuple):
+    """One line of the decoded text with its position, and its text (the line stripped)."""
 
     no: int
     start: int
     end: int
     raw: str
-
-    @property
-    def text(self) -> str:
-        """The line without surrounding whitespace."""
-        return self.raw.strip()
+    text: str  # raw without surrounding whitespace (never empty: blank lines are no Line)
 
     @property
     def indent(self) -> int:
@@ -34,18 +35,27 @@ class Line:
 
 @dataclass
 class Ledger:
-    """Records what every non-blank line was used for; each line exactly once."""
+    """Records what every non-blank line was used for; each line exactly once.
 
-    uses: dict[int, LineUse] = field(default_factory=dict)
+    ``uses`` maps a line number to the line, its role and note; ``line_uses()`` makes the
+    records at the end, validated in one call (one model per line as it is marked cost more
+    than the rest of the line's parse).
+    """
+
+    uses: dict[int, tuple[Line, LineRole, str]] = field(default_factory=dict)
     rejects: list[Reject] = field(default_factory=list)
 
     def mark(self, line: Line, role: LineRole, note: str = "") -> None:
         """Account for a line; a line is never accounted for twice."""
         if line.no in self.uses:
             raise AssertionError(f"line {line.no} accounted for twice")
-        self.uses[line.no] = LineUse(
-            line_no=line.no, start_offset=line.start, end_offset=line.end, role=role, note=note
-        )
+        self.uses[line.no] = (line, role, note)
+
+    def line_uses(self) -> list[LineUse]:
+        """The uses as records, in line order."""
+        return _LINE_USES.validate_python([
+            {"line_no": line.no, "start_offset": line.start, "end_offset": line.end, "role": role, "note": note}
+            for line, role, note in (self.uses[no] for no in sorted(self.uses))])
 
     def reject(self, lines: Sequence[Line], reason: RejectReason | str, detail: str = "") -> None:
         """Reject a run of lines as one reject record."""
@@ -85,26 +95,32 @@ class PostDraft:
     def span(self) -> tuple[int, int]:
         """Start and end offsets of every line the draft covers: title, byline, region."""
         lines = [ln for ln in (self.title_line, self.byline_line, *self.region) if ln is not None]
-        return (min(ln.start for ln in lines), max(ln.end for ln in lines)) if lines else (0, 0)
+        return (min(map(_START, lines)), max(map(_END, lines))) if lines else (0, 0)
 
 
 def split_lines(text: str) -> list[Line]:
-    """Split text into lines with their character offsets (newline excluded)."""
-    lines: list[Line] = []
-    pos = 0
-    for no, raw in enumerate(text.split("\n")):
-        lines.append(Line(no, pos, pos + len(raw), raw))
-        pos += len(raw) + 1
-    return [line for line in lines if line.text]
+    """Split text into its non-blank lines with their character offsets (newline excluded)."""
+    raws = text.split("\n")
+    texts = list(map(str.strip, raws))
+    ends = list(accumulate(map(len, raws)))  # characters of lines 0..i, newlines left out
+    return [Line(no, ends[no] + no - len(raws[no]), ends[no] + no, raws[no], texts[no])
+            for no in compress(range(len(raws)), texts)]
+
+
+def collapse_spaces(text: str) -> str:
+    """Runs of whitespace as one space (str.split() splits where re's \\s+ matches); a line whose
+    only whitespace is single spaces (printable, no double space: the usual line) is kept as it is."""
+    return text if text.isprintable() and "  " not in text else " ".join(text.split())
 
 
 def join_paragraphs(lines: Iterable[Line]) -> str:
-    """Join lines: adjacent lines with a newline, paragraphs with a blank line."""
+    """Join lines: adjacent lines with a newline, paragraphs with a blank line; runs of
+    whitespace inside a stripped line become one space."""
     out: list[str] = []
-    prev: Line | None = None
+    prev = -2
     for line in lines:
-        if prev is not None:
-            out.append("\n" if line.no == prev.no + 1 else "\n\n")
-        out.append(_WS.sub(" ", line.text))
-        prev = line
+        if prev >= 0:
+            out.append("\n" if line.no == prev + 1 else "\n\n")
+        out.append(collapse_spaces(line.text))
+        prev = line.no
     return "".join(out)

@@ -13,6 +13,7 @@ family lays out its pages is data in ``blogetl.parse.sites``; what is here holds
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -62,18 +63,43 @@ _INTRODUCERS = {"Pressmeddelande", "Debattartikel", "Insändare", "Replik"}  # l
 
 
 def chrome_of(text: str, profile: Profile) -> str | None:
-    """Which chrome a stripped line is for this profile, or None."""
+    """Which chrome a stripped line is for this profile, or None: its chrome lines, then the first
+    of its chrome patterns that matches (the platform's pages hold only its own chrome; other
+    pages also the chrome every site prints, and read-more links)."""
     if text in profile.chrome_lines:
         return profile.chrome_lines[text]
-    for regex, note in profile.chrome_regexes:
-        if regex.match(text):
-            return note
-    if profile.platform:  # the platform's pages hold only its own chrome
-        return None
-    for regex, note in COMMON_CHROME:
-        if regex.match(text):
-            return note
-    return "read more link" if READ_MORE_LINE.match(text) else None
+    cached = _CHROME_REGEXES.get(id(profile))
+    regex, notes = cached[1:] if cached is not None and cached[0] is profile else _chrome_regex(profile)
+    m = regex.match(text)
+    return notes[m.lastgroup] if m is not None and m.lastgroup is not None else None
+
+
+_CHROME_REGEXES: dict[int, tuple[Profile, re.Pattern[str], dict[str, str]]] = {}
+_BACKREFERENCE = re.compile(r"\\[1-9]|\(\?P=|\(\?\(")
+
+
+def _chrome_regex(profile: Profile) -> tuple[re.Pattern[str], dict[str, str]]:
+    """The profile's chrome patterns, in order, as one pattern of alternatives (one match per line,
+    not one per pattern; each keeps its flags): the first alternative that matches is the first
+    pattern that does, and names its note by its group (the outermost, so m.lastgroup)."""
+    rules = [*profile.chrome_regexes]
+    if not profile.platform:
+        rules += [*COMMON_CHROME, (READ_MORE_LINE, "read more link")]
+    notes = {f"c{i}": note for i, (_, note) in enumerate(rules)}
+    # a backreference by number would point at another group once the patterns are one
+    if any(_BACKREFERENCE.search(regex.pattern) for regex, _ in rules):
+        raise ValueError(f"profile {profile.name}: a chrome pattern uses a backreference")
+    combined = re.compile("|".join(f"(?P<c{i}>(?{_flags(regex)}:{regex.pattern}))" for i, (regex, _) in enumerate(rules))
+                          or "(?!)")
+    _CHROME_REGEXES[id(profile)] = (profile, combined, notes)
+    return combined, notes
+
+
+def _flags(regex: re.Pattern[str]) -> str:
+    """A pattern's flags as scoped inline flags ('-i' for none: a scoped group needs one)."""
+    letters = "".join(c for flag, c in ((re.IGNORECASE, "i"), (re.MULTILINE, "m"), (re.DOTALL, "s"), (re.VERBOSE, "x"))
+                      if regex.flags & flag)
+    return letters or "-i"
 
 
 def is_meta(text: str, profile: Profile) -> bool:
@@ -383,6 +409,8 @@ def entry_drafts(content: Sequence[Line], ledger: Ledger, profile: Profile, clos
                           byline=rule.anchor.match(content[a].text), byline_line=content[a],
                           closed=closed or k + 1 < len(entries), date_lines=[content[a]])
         ledger.mark(content[a], LineRole.BYLINE)
+        for between in content[t + 1 : a] if t is not None else ():  # what _title_near looked past: meta or chrome
+            ledger.mark(between, LineRole.CHROME, chrome_of(between.text, profile) or "between headline and byline")
         drafts.append(_finish_entry(draft, profile))
     return drafts
 
@@ -432,10 +460,15 @@ def teaser_drafts(content: Sequence[Line], ledger: Ledger, profile: Profile, clo
     return drafts
 
 
+def _next_head(heads: Sequence[int], i: int, end: int) -> int:
+    """The first of the ascending heads after i, else end (a search, not a scan: issue 14.13)."""
+    k = bisect_right(heads, i)
+    return heads[k] if k < len(heads) else end
+
+
 def _teaser_is_short(content: Sequence[Line], i: int, heads: Sequence[int], profile: Profile) -> bool:
     """The entry at i holds one short paragraph (a teaser), past its stamps."""
-    nxt = [h for h in heads if h > i]
-    lines = [ln for ln in content[i + 1 : nxt[0] if nxt else len(content)]
+    lines = [ln for ln in content[i + 1 : _next_head(heads, i, len(content))]
              if _is_teaser_text(ln.text) and chrome_of(ln.text, profile) is None and not is_meta(ln.text, profile)]
     one_block = all(b.no == a.no + 1 for a, b in zip(lines, lines[1:], strict=False))
     return 0 < len(lines) <= 2 and one_block and sum(len(ln.text) for ln in lines) <= TEASER_MAX_CHARS
@@ -468,9 +501,7 @@ def _is_teaser_text(text: str) -> bool:
 
 def _teaser_is_cut(content: Sequence[Line], i: int, heads: Sequence[int], profile: Profile) -> bool:
     """The entry at i ends cut off or with a link to the whole post."""
-    nxt = [h for h in heads if h > i]
-    end = nxt[0] if nxt else len(content)
-    lines = content[i + 1 : end]
+    lines = content[i + 1 : _next_head(heads, i, len(content))]
     return bool(lines) and sum(len(ln.text) for ln in lines) <= 1200 and is_cut_off(lines)
 
 

@@ -55,30 +55,66 @@ class Decoded:
 
 
 def detect_encoding(data: bytes) -> tuple[str, str] | None:
-    """Decode bytes: UTF-8 (with or without BOM) first, else charset-normalizer's best guess."""
+    """Decode bytes: UTF-8 (with or without BOM) first; UTF-8 with stray legacy bytes decoded run by
+    run; else charset-normalizer's best guess (a legacy file), and run by run when it has none."""
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
     if data.startswith(_UTF16_BOMS):
         return data.decode("utf-16", errors="replace"), "utf-16"
+    utf16 = utf16_without_bom(data)
+    if utf16 is not None:
+        return utf16
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    mixed, stray = decode_mixed(data)
+    utf8_chars = len(_NON_ASCII.findall(mixed)) - stray
+    if utf8_chars >= stray:  # a UTF-8 dump with a few legacy bytes (a pasted latin-1 word, a cp1252 paragraph)
+        return mixed, "utf-8+cp1252"
     best = from_bytes(data, cp_isolation=["cp1252", "latin_1", "iso8859_15", "utf_16", "mac_roman"]).best()
-    if best is None:
-        return None
+    if best is None:  # no single legacy encoding fits: every byte is still read, none thrown away
+        return mixed, "utf-8+cp1252" if utf8_chars else "cp1252"
     return str(best), best.encoding
 
 
+# A byte UTF-8 cannot read (escaped as a lone surrogate) read as cp1252, latin-1 where cp1252 has no character.
+_LEGACY_BYTES = {0xDC00 + b: bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in range(128, 256)}
+_ESCAPED = re.compile("[\udc80-\udcff]")
+_NON_ASCII = re.compile("[^\x00-\x7f]")
+
+
+def decode_mixed(data: bytes) -> tuple[str, int]:
+    """Bytes decoded run by run: UTF-8 where they are UTF-8, cp1252 where they are not; and how many
+    bytes were read as cp1252."""
+    escaped = data.decode("utf-8", errors="surrogateescape")
+    return escaped.translate(_LEGACY_BYTES), len(_ESCAPED.findall(escaped))
+
+
+def utf16_without_bom(data: bytes) -> tuple[str, str] | None:
+    """UTF-16 text saved without a BOM: most code units of Swedish text have a zero high byte, so
+    every other byte is NUL; read as UTF-16 when that is so and the text decodes cleanly."""
+    if len(data) < 4 or len(data) % 2 or b"\x00" not in data:
+        return None
+    half = len(data) // 2
+    for encoding, high, low in (("utf-16-le", data[1::2], data[0::2]), ("utf-16-be", data[0::2], data[1::2])):
+        if high.count(0) >= 0.6 * half and low.count(0) <= 0.05 * half:
+            try:
+                text = data.decode(encoding)
+            except UnicodeDecodeError:
+                return None
+            controls = len(_CONTROL.findall(text))  # binary words with a zero high byte are mostly small numbers
+            return (text, encoding) if controls <= max(8, len(text) // 20) else None
+    return None
+
+
 def looks_binary(data: bytes) -> bool:
-    """True for bytes that are not text: NUL bytes or many control characters."""
-    sample = data[:8192]
-    if sample.startswith(_UTF16_BOMS):  # UTF-16 text is full of NUL bytes
+    """True for bytes that are not text: a share of control bytes (NUL among them) over the whole
+    content that no text dump has; one NUL byte in a text is no reason to throw the text away."""
+    if data.startswith(_UTF16_BOMS) or utf16_without_bom(data) is not None:  # UTF-16 text is full of NUL bytes
         return False
-    if b"\x00" in sample:
-        return True
-    controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
-    return controls > max(8, len(sample) // 20)
+    controls = len(data) - len(data.translate(None, _CONTROL_BYTES))
+    return controls > len(data) // 20  # more than 1 byte in 20
 
 
 def html_to_text(markup: str, *, document: bool) -> str:
@@ -199,6 +235,35 @@ def indent_line(line: str) -> str:
     return " " * (m.end() - m.start() - 1) + body
 
 
+# Elements whose content the HTML parser reads as raw text up to their end tag: one never closed
+# takes the rest of the page with it (issue 14.6).  It is closed where its code ends: before the
+# first line that starts with a tag, else before the first tag that opens or closes a block.
+_RAW_TEXT_OPEN = re.compile(r"<(script|style)\b[^>]*>", re.I)
+_LINE_OF_MARKUP = re.compile(r"\n[ \t]*<[a-zA-Z!/]")
+_BLOCK_MARKUP = re.compile(rf"</?(?:{'|'.join(BLOCK_TAGS)}|br|body|head|html)\b", re.I)
+
+
+def close_raw_text(markup: str) -> str:
+    """The markup with every <script> and <style> that is never closed closed where its code ends."""
+    out, pos = [], 0
+    while (m := _RAW_TEXT_OPEN.search(markup, pos)) is not None:
+        close = re.compile(rf"</{m[1]}\s*>", re.I).search(markup, m.end())
+        # the end tag of a later element of the same name does not close this one
+        nested = re.compile(rf"<{m[1]}\b", re.I).search(markup, m.end(), close.start()) if close is not None else None
+        if close is not None and nested is None:
+            out.append(markup[pos : close.end()])
+            pos = close.end()
+            continue
+        limit = nested.start() if nested is not None else len(markup)
+        line = _LINE_OF_MARKUP.search(markup, m.end(), limit)
+        block = _BLOCK_MARKUP.search(markup, m.end(), limit) if line is None else None
+        end = line.start() + 1 if line is not None else block.start() if block is not None else limit
+        out.append(f"{markup[pos:end]}</{m[1]}>")
+        pos = end
+    out.append(markup[pos:])
+    return "".join(out)
+
+
 def escape_unknown_brackets(text: str) -> str:
     """Escape '<' and '>' outside the known remnant tags, so '<Andreas>' or '<3' in prose stays text."""
     out, pos = [], 0
@@ -214,7 +279,7 @@ def repair_mojibake(text: str) -> tuple[str, bool]:
 
     ftfy reads ~3 MB/s, so only text holding the lead byte of such a pair ('Ã', 'â€') is given to it.
     """
-    if not _MOJIBAKE_HINT.search(text):
+    if not ("Ã" in text or "Â" in text or "â€" in text) or not _MOJIBAKE_HINT.search(text):  # a substring test first: fast
         return text, False
     # line by line: one line that cannot be repaired (bytes lost on the way) keeps the others fixable
     fixed = "\n".join(ftfy.fix_encoding(line) if _MOJIBAKE_HINT.search(line) else line for line in text.split("\n"))
@@ -226,7 +291,8 @@ def normalise_text(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = unicodedata.normalize("NFC", text)
     text = text.replace("\u00a0", " ").replace("\u202f", " ").replace("\ufeff", "")
-    return _GLUED_HEADLINE.sub("…\n\n", _CONTROL.sub("", text))
+    text = _CONTROL.sub("", text)
+    return _GLUED_HEADLINE.sub("…\n\n", text) if "…" in text else text  # a substring test first: fast
 
 
 def decode_dump(data: bytes, *, filename: str = "") -> Decoded:
@@ -243,7 +309,7 @@ def decode_dump(data: bytes, *, filename: str = "") -> Decoded:
     is_page = filename.lower().endswith((".html", ".htm")) or bool(_HTML_DOC.match(text[:2000]))
     if is_page:
         text = text.replace(_LEVEL, "").replace(_LEVEL_END, "")
-        return Decoded(normalise_text(html_to_text(text, document=True)), encoding, "html", repaired)
-    if _HTML_REMNANT.search(text):
+        return Decoded(normalise_text(html_to_text(close_raw_text(text), document=True)), encoding, "html", repaired)
+    if ("&" in text or "<" in text) and _HTML_REMNANT.search(text):  # a substring test first: fast
         text = html_to_text(escape_unknown_brackets(text), document=False)
     return Decoded(normalise_text(text), encoding, "text", repaired)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +23,9 @@ class DumpFile:
 
 
 def discover_dumps(raw_dir: Path) -> list[Path]:
-    """All dump files below raw_dir, sorted by relative path; hidden files are skipped."""
+    """All dump files below raw_dir, sorted by relative path; hidden files and special files (FIFOs,
+    devices, sockets) are skipped; links to directories are not descended into. A link to a file is
+    listed: the scan refuses it when it leads out of raw_dir (link_outside)."""
     raw_dir = Path(raw_dir)
     if not raw_dir.is_dir():
         raise FileNotFoundError(f"raw directory not found: {raw_dir}")
@@ -46,9 +49,20 @@ def relative_name(path: Path, raw_root: Path) -> str:
     return printable(path.relative_to(raw_root).as_posix())
 
 
+_ESCAPED = re.compile("[\\\\\udc80-\udcff]")  # a backslash, or a byte UTF-8 does not decode
+
+
 def printable(name: str) -> str:
-    """A file name as valid UTF-8: bytes the file system name does not decode become \\xNN."""
-    return os.fsencode(name).decode("utf-8", errors="backslashreplace")
+    """A file name as valid UTF-8, reversibly: bytes the file system name does not decode become
+    \\xNN and a backslash of the name itself \\\\, so no two names read the same
+    (`bl<0xE5>gg.txt` is `bl\\xe5gg.txt`, a file really named `bl\\xe5gg.txt` is `bl\\\\xe5gg.txt`)."""
+    text = os.fsencode(name).decode("utf-8", errors="surrogateescape")
+    return _ESCAPED.sub(_escape, text) if _ESCAPED.search(text) else text
+
+
+def _escape(m: re.Match[str]) -> str:
+    char = m.group()
+    return "\\\\" if char == "\\" else f"\\x{ord(char) - 0xDC00:02x}"
 
 
 def site_hint_for(rel_path: str) -> str | None:
@@ -59,9 +73,32 @@ def site_hint_for(rel_path: str) -> str | None:
     return None
 
 
+class LinkOutsideRaw(Exception):
+    """A dump file that is a symbolic link leading out of raw/: it is not read."""
+
+
+def link_outside(path: Path, raw_root: Path) -> str | None:
+    """Where a symbolic link under raw/ points (as it is written: `/proc/self/environ`), when it takes the
+    file out of raw/ (a secret elsewhere, a file of /proc); None for a plain file or a link within raw/."""
+    if not os.path.islink(path):  # discovery never descends into a linked folder: a plain file is inside
+        return None
+    real, root = os.path.realpath(path), os.path.realpath(raw_root)
+    if real == root or real.startswith(root.rstrip("/") + "/"):
+        return None
+    return os.readlink(path) if os.path.islink(path) else real
+
+
+def refusal(target: str) -> str:
+    """Why a link out of raw/ is not loaded."""
+    return f"a symbolic link to {printable(target)}, outside raw/: not followed"
+
+
 def read_dump(path: Path, raw_root: Path | None = None) -> DumpFile:
-    """Read one dump's bytes and compute its identity (sha256 of the bytes)."""
+    """Read one dump's bytes and compute its identity (sha256 of the bytes); a link out of raw_root
+    is not read (LinkOutsideRaw)."""
     path = Path(path)
+    if raw_root is not None and (target := link_outside(path, raw_root)) is not None:
+        raise LinkOutsideRaw(refusal(target))
     data = path.read_bytes()
     rel = relative_name(path, raw_root) if raw_root is not None else printable(path.name)
     return DumpFile(

@@ -9,7 +9,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from blogetl.sources.files import DumpFile, discover_dumps, read_dump, relative_name, site_hint_for
+from blogetl.sources.files import (
+    DumpFile,
+    discover_dumps,
+    link_outside,
+    read_dump,
+    refusal,
+    relative_name,
+    site_hint_for,
+)
 
 log = logging.getLogger(__name__)
 
@@ -26,14 +34,22 @@ class DumpMeta:
     modified_at: datetime  # naive UTC
     file: Path  # the file on disk (its name differs from `path` when it is not UTF-8)
     error: str | None = None  # why the file could not be read; such a dump is named, not loaded
+    refused: str | None = None  # why the file is not read at all (a link out of raw/): it is a rejected dump
 
     def read(self) -> DumpFile:
         """The dump's bytes (hashed again: the file may have changed since the scan)."""
         return read_dump(self.file, self.root)
 
 
-def _meta(root: Path, file: Path) -> DumpMeta:
-    """Hash and stat one file."""
+def meta_of(root: Path, file: Path) -> DumpMeta:
+    """Hash and stat one file; a link out of raw/ is neither read nor followed: its identity is where it
+    leads, and it is refused."""
+    target = link_outside(file, root)
+    if target is not None:
+        rel = relative_name(file, root)
+        modified = datetime.fromtimestamp(file.lstat().st_mtime, tz=UTC).replace(tzinfo=None)
+        digest = hashlib.sha256(f"symbolic link to {target}".encode("utf-8", "surrogateescape")).hexdigest()  # stable: not read
+        return DumpMeta(root, rel, digest, 0, site_hint_for(rel), modified, file, refused=refusal(target))
     with file.open("rb") as fh:
         digest = hashlib.file_digest(fh, "sha256").hexdigest()
     stat = file.stat()
@@ -44,7 +60,7 @@ def _meta(root: Path, file: Path) -> DumpMeta:
 
 def rescan(meta: DumpMeta) -> DumpMeta:
     """Hash and stat a dump again (one that could not be read); raises OSError while it still cannot."""
-    return _meta(meta.root, meta.file)
+    return meta_of(meta.root, meta.file)
 
 
 def scan(raw_dir: Path | str) -> list[DumpMeta]:
@@ -57,7 +73,7 @@ def scan(raw_dir: Path | str) -> list[DumpMeta]:
     found = []
     for file in discover_dumps(root):
         try:
-            found.append(_meta(root, file))
+            found.append(meta_of(root, file))
         except FileNotFoundError:
             log.warning("%s disappeared while raw/ was scanned; left out of this run", file)
         except OSError as exc:  # permissions, I/O errors: the run names it and loads the others

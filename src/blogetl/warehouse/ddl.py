@@ -10,10 +10,10 @@ from __future__ import annotations
 import duckdb
 
 from blogetl.warehouse._sql import column_list, literal, transaction
-from blogetl.warehouse.fts import fts_index_exists, update_fts
+from blogetl.warehouse.fts import ensure_macros, fts_index_exists, update_fts
 from blogetl.warehouse.schema import PARTS, WAREHOUSE, Table, create_sql, tables
 from blogetl.warehouse.storage import compresses_long_text
-from blogetl.warehouse.views import VIEWS, View
+from blogetl.warehouse.views import VIEWS, View, views_for
 
 # (object, column or '') -> comment, for every table, view and column of the public schema.
 Comments = dict[tuple[str, str], str]
@@ -21,8 +21,15 @@ _MAIN = "schema_name = 'main' AND database_name = current_database()"
 
 
 def views(*parts: str) -> tuple[View, ...]:
-    """The views of the given parts (all when none is named)."""
-    return tuple(v for v in VIEWS if not parts or v.part in parts)
+    """The views that can be made where the tables of the given parts (all when none is named) exist."""
+    return views_for(parts or PARTS)
+
+
+def present_parts(con: duckdb.DuckDBPyConnection, parts: tuple[str, ...]) -> tuple[str, ...]:
+    """The given parts and those whose tables the database already holds (the dedup stage ensuring its
+    part of a warehouse keeps the views that read both)."""
+    have = {r[0] for r in con.execute(f"SELECT table_name FROM duckdb_tables() WHERE {_MAIN}").fetchall()}
+    return tuple(p for p in PARTS if p in parts or all(t.name in have for t in tables(p)))
 
 
 def wanted_comments(*parts: str) -> Comments:
@@ -130,11 +137,14 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, parts: tuple[str, ...] = PARTS
         drop_key_constraints(con, *parts)
         add_missing_columns(con, *parts)
         drop_retired_columns(con, *parts)
-        for view in views(*parts):
+        present = present_parts(con, parts)
+        for view in views(*present):
             con.execute(f"CREATE OR REPLACE VIEW {view.name} AS {view.sql}")
         have = current_comments(con)
-        for (obj, column), text in wanted_comments(*parts).items():
+        for (obj, column), text in wanted_comments(*present).items():
             if have.get((obj, column)) != text:
                 con.execute(comment_sql(obj, column, text))
         if WAREHOUSE in parts and not fts_index_exists(con):
             update_fts(con)
+        elif WAREHOUSE in parts:
+            ensure_macros(con)  # a newer blogetl's search macros, without re-indexing

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 EXAMPLES: dict[str, str] = {
+    "posts and articles per month of publication and outlet": """
+        SELECT month, outlet, posts, articles FROM v_monthly_posts ORDER BY month NULLS LAST, outlet""",
     "posts per month of scraping": """
         SELECT date_trunc('month', first_seen_at) AS month, count(*) AS posts
         FROM v_posts GROUP BY month ORDER BY month""",
@@ -14,7 +16,9 @@ EXAMPLES: dict[str, str] = {
         FROM v_posts
         WHERE post_id IN (SELECT post_id FROM post_sightings WHERE page_kind = 'single')
         ORDER BY missing DESC""",
-    "full-text search in Swedish ('brottslighet' also finds 'brottsligheten')": """
+    "full-text search in Swedish, with snippets ('bostad' also finds 'bostäder')": """
+        SELECT title, round(score, 2) AS score, snippet FROM search('bostad')""",
+    "full-text search as a score per post ('brottslighet' also finds 'brottsligheten')": """
         SELECT title, round(score, 2) AS score
         FROM (SELECT *, fts_main_posts.match_bm25(post_id, 'brottslighet') AS score FROM posts)
         WHERE score IS NOT NULL ORDER BY score DESC LIMIT 10""",

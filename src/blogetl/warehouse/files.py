@@ -21,8 +21,9 @@ class WarehouseFiles:
 
     @classmethod
     def for_db(cls, db_path: Path | str) -> WarehouseFiles:
-        """The files of the warehouse published at db_path."""
-        return cls(Path(db_path).absolute())
+        """The files of the warehouse published at db_path; a symbolic link is followed to its file, so
+        publishing replaces the file it names (not the link), and writers by either name share one lock."""
+        return cls(Path(os.path.realpath(Path(db_path).absolute())))
 
     @property
     def work(self) -> Path:

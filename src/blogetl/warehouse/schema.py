@@ -135,7 +135,7 @@ DUMPS = Table(
         ("sha256", "VARCHAR", "sha256 of the file's bytes when last loaded"),
         ("size", "BIGINT", "size of the file in bytes"),
         ("encoding", "VARCHAR", "encoding detected for the bytes; null for empty or binary files"),
-        ("source_format", "VARCHAR", "text, html, binary or empty"),
+        ("source_format", "VARCHAR", "text, html, binary, empty, or link (a symbolic link out of raw/, not read)"),
         ("page_kind", "VARCHAR", "listing (many posts with bylines), single (one post and its thread), article (other sites) or unknown"),
         ("site", "VARCHAR", "site the page was saved from; null when unknown"),
         ("status", "VARCHAR", "loaded (no rejects), partially_rejected (records and rejects) or rejected (rejects only)"),
@@ -224,7 +224,7 @@ REJECTS = Table(
     _cols(
         ("reject_id", "VARCHAR", "stable id: a hash of the dump, the offsets and the reason"),
         ("dump_id", "VARCHAR", "the dump the text comes from (dumps.dump_id)"),
-        ("reason", "VARCHAR", "machine-readable reason code (blogetl.models.RejectReason: empty_dump, binary_dump, undecodable, no_structure, text_before_first_post, orphan_comment_text, text_after_page_end, parser_error)"),
+        ("reason", "VARCHAR", "machine-readable reason code (blogetl.models.RejectReason: empty_dump, binary_dump, undecodable, no_structure, text_before_first_post, orphan_comment_text, text_after_page_end, parser_error, value_out_of_range, link_outside_raw)"),
         ("detail", "VARCHAR", "human-readable explanation"),
         *_SPAN,
         ("text", _LONG, "the rejected text itself"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
@@ -35,6 +36,7 @@ from blogetl.warehouse.storage import outdated, upgrade
 from blogetl.warehouse.summary import IngestSummary, RunCounts
 
 log = logging.getLogger(__name__)
+_STACK_TRACE = "\n\nStack Trace:"  # what DuckDB appends to a fatal error's message
 AfterLoad = Callable[[duckdb.DuckDBPyConnection], dict[str, Any]]
 T = TypeVar("T")
 
@@ -152,6 +154,8 @@ class Warehouse:
         self._counts: Counter[str] = Counter()
         self._unreadable: dict[str, str] = {}
         self._scanned: dict[str, str] = {}  # path -> sha256 of what this run found under raw/
+        self._present: list[str] = []  # every path the scan found
+        self.left_out: dict[str, str] = {}  # path -> why: dumps gone from raw/ between the scan and their parse
         self._open = True
         changes.remember(con)
 
@@ -215,8 +219,21 @@ class Warehouse:
         self._unreadable = {m.path: m.error or "" for m in result.unreadable}
         self._scanned = {m.path: m.sha256 for m in scanned if m.error is None}
         self._states.update({m.path: "unreadable" for m in result.unreadable})
-        self._flag_missing([m.path for m in scanned])  # an unreadable file is there: not missing
+        self._present = [m.path for m in scanned]
+        self._flag_missing(self._present)  # an unreadable file is there: not missing
         return result
+
+    def leave_out(self, gone: Mapping[str, str]) -> None:
+        """Dumps deleted or renamed away since the scan (path -> why): left out of the run as if the
+        scan had not found them; one the warehouse holds is missing, like any dump gone from raw/."""
+        if not gone:
+            return
+        self.left_out.update(gone)
+        for path in gone:
+            self._states.pop(path, None)
+            self._scanned.pop(path, None)
+        self._present = [path for path in self._present if path not in gone]
+        self._flag_missing(self._present)
 
     def _flag_missing(self, present: Sequence[str]) -> None:
         """Mark dumps gone from raw/ with this run (once), clear the mark of those back; delete nothing."""
@@ -303,14 +320,19 @@ class Warehouse:
 
     def _publish_failure(self, error: BaseException) -> None:
         """Record a failed run on top of the published warehouse, nothing else."""
-        message = f"{type(error).__name__}: {error}"
+        message = f"{type(error).__name__}: {str(error).split(_STACK_TRACE)[0]}"
+        con = None
         try:
             con = open_work(self.files)
             insert_run(con, self._run_row("failed", RunCounts(), message))
             close_and_publish(con, self.files)
         except Exception as exc:  # the original error matters more than the bookkeeping (and no traceback for it)
+            if con is not None:  # a full disk: the connection must not keep the deleted copy's space
+                with contextlib.suppress(duckdb.Error):
+                    con.close()
+            first = str(exc).splitlines()[0] if str(exc) else ""
             log.error("could not record failed run %s in %s: %s: %s", self.run_id, self.files.published,
-                      type(exc).__name__, exc)
+                      type(exc).__name__, first)
             discard_work(self.files)
 
     def _release(self) -> None:

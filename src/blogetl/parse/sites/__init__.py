@@ -23,7 +23,7 @@ from blogetl.parse.sites import (
     vk_blog,
     wordpress,
 )
-from blogetl.parse.sites.base import EntryRule, Profile, Site
+from blogetl.parse.sites.base import EntryRule, Profile, Site, sign_search
 
 # Most specific first: the first profile with a sign on the page reads it.
 PROFILES: tuple[Profile, ...] = (
@@ -62,7 +62,7 @@ def pick_profile(text: str, site_hint: str | None = None) -> Profile:
         return BY_NAME[known.profile]
     text = edges(text)
     for profile in PROFILES:
-        if profile.min_signs == 1 and any(sign.search(text) for sign in profile.signs):
+        if profile.min_signs == 1 and any(sign_search(sign)(text) for sign in profile.signs):
             return profile
         if profile.min_signs > 1 and sum(len(sign.findall(text)) for sign in profile.signs) >= profile.min_signs:
             return profile
@@ -75,7 +75,7 @@ def detect_site(text: str, profile: Profile, hint: str | None = None) -> str | N
         return hint
     text = edges(text)
     for site in SITES:
-        if any(sign.search(text) for sign in site.signs):
+        if any(sign_search(sign)(text) for sign in site.signs):
             return site.site
     m = _COPYRIGHT_DOMAIN.search(text)
     if m:
