@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.markup import escape
@@ -106,8 +106,18 @@ def setup_run(quiet: bool, verbose: bool, alert_url: str | None = None) -> None:
         raise typer.Exit(EXIT_USAGE) from None
 
 
+_stops: list[str] = []  # the signals that asked this command to stop
+
+
 def _terminate(signum: int, _frame: object) -> None:
-    raise KeyboardInterrupt(signal.Signals(signum).name)
+    _stops.append(signal.Signals(signum).name)
+    raise KeyboardInterrupt(_stops[-1])
+
+
+def stopped() -> bool:
+    """Whether SIGTERM or SIGINT asked the command to stop (its KeyboardInterrupt can surface as another
+    error: raised inside pydantic while Prefect builds a model, it became a SchemaError)."""
+    return bool(_stops)
 
 
 @contextmanager
@@ -122,6 +132,12 @@ def sigterm_as_interrupt() -> Iterator[None]:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def ingest_stopped() -> NoReturn:
+    """Exit 130 with one line: a signal stopped the run, which published nothing."""
+    err.print("[red]ingest stopped:[/red] nothing was published (the next run does this run's work)", highlight=False)
+    raise typer.Exit(130) from None
 
 
 @app.command()
@@ -148,15 +164,19 @@ def ingest(
     from prefect.exceptions import TerminationSignal
 
     from flows.ingest import run_ingest
+    from flows.tempserver import temporary_server
 
     try:
-        with sigterm_as_interrupt():
+        with sigterm_as_interrupt(), temporary_server():
             state, report = run_ingest(str(raw), str(db), dedup=dedup, task_runner=task_runner.value, dask_address=dask_address)
     except (KeyboardInterrupt, TerminationSignal):
-        err.print("[red]ingest stopped:[/red] nothing was published (the next run does this run's work)", highlight=False)
-        raise typer.Exit(130) from None
+        ingest_stopped()
     except Exception as exc:  # Prefect or the task runner could not start
+        if stopped():
+            ingest_stopped()
         library.run_failure("ingest", exc)
+    if report is None and stopped():
+        ingest_stopped()
     if report is None:  # the flow raised (lock, disk, database, memory): nothing was published
         err.print(f"[red]ingest could not run:[/red] {escape(flow_failure(state))}", soft_wrap=True, highlight=False)
         raise typer.Exit(EXIT_COULD_NOT_RUN)
@@ -217,9 +237,11 @@ def watch(
 
     from prefect.exceptions import TerminationSignal
 
+    from flows.tempserver import temporary_server
+
     err.print(f"watching {raw} (Ctrl-C or SIGTERM stops it)", highlight=False)
     try:
-        with sigterm_as_interrupt():
+        with sigterm_as_interrupt(), temporary_server():
             watch_raw(raw, run_once, settle=settle)
     except (KeyboardInterrupt, TerminationSignal):
         err.print("stopped watching (a run cut short publishes nothing; the next run does its work)", highlight=False)

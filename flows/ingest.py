@@ -272,7 +272,7 @@ def ingest_flow(raw_dir: str = DEFAULT_RAW, db_path: str = DEFAULT_DB, dedup: bo
                                          key="blogetl-ingest-summary", description="blogetl ingest run summary")
         end_or_retry(exc)
         raise
-    warnings = [*warnings, *wh.left_out.values()]
+    warnings = [*warnings, *wh.left_out.values(), *wh.warnings]  # wh's: the published file restored, dumps cut short
     for gone in wh.left_out.values():
         logger.warning("%s", gone)
     run_report = RunReport(summary, warnings)

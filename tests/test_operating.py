@@ -23,6 +23,7 @@ from typer.testing import CliRunner
 from blogetl import cli as library_cli
 from blogetl import pipeline
 from blogetl.warehouse.acks import acknowledge
+from blogetl.warehouse.history import recent_runs
 from blogetl.warehouse.lock import WriterLock
 from blogetl.warehouse.store import edit_published
 from flows import cli as flows_cli
@@ -44,11 +45,11 @@ def with_bad_dumps(raw: Path) -> Path:
 
 
 def runs(db: Path) -> list[tuple[int, str, int, int, list[str]]]:
-    """(run_id, status, dumps_not_loaded, dumps_acknowledged, paths named in not_loaded) of every run."""
-    with duckdb.connect(str(db), read_only=True) as con:
-        rows = con.execute("SELECT run_id, status, dumps_not_loaded, dumps_acknowledged, not_loaded FROM ingest_runs "
-                           "ORDER BY run_id").fetchall()
-    return [(r, s, n, a, [item["path"] for item in items or []]) for r, s, n, a, items in rows]
+    """(run_id, status, dumps_not_loaded, dumps_acknowledged, paths named in not_loaded) of every run, as
+    `blogetl status` reads them (ingest_runs, and the runs since the last publish that changed nothing)."""
+    rows = sorted(recent_runs(db, 10_000), key=lambda r: int(r["run_id"]))
+    return [(r["run_id"], r["status"], r["dumps_not_loaded"], r["dumps_acknowledged"],
+             [item["path"] for item in r.get("not_loaded") or []]) for r in rows]
 
 
 def invoke(app: typer.Typer, *args: str) -> Result:

@@ -80,10 +80,10 @@ def test_the_blogetl_command_is_the_library_commands_plus_the_prefect_ones() -> 
 
     library, installed = commands(library_cli.app), commands(flows_cli.app)
     analysts = ["check", "describe", "export", "report", "search"]  # blogetl.analyst_cli
-    assert sorted(library) == sorted(["ack", "ingest", "parse", "shell-init", "status", *analysts])
-    assert sorted(installed) == sorted(["ack", "clean-cache", "ingest", "parse", "serve", "server", "shell-init", "status",
-                                        "watch", *analysts])
-    assert all(installed[name] == library[name] for name in ("ack", "parse", "shell-init", "status", *analysts))
+    assert sorted(library) == sorted(["ack", "edit", "ingest", "parse", "shell-init", "status", *analysts])
+    assert sorted(installed) == sorted(["ack", "clean-cache", "edit", "ingest", "parse", "serve", "server", "shell-init",
+                                        "status", "watch", *analysts])
+    assert all(installed[name] == library[name] for name in ("ack", "edit", "parse", "shell-init", "status", *analysts))
     assert set(installed["ingest"]) == set(library["ingest"]) | {"task_runner", "dask_address", "flow", "quiet", "verbose",
                                                                  "alert_url"}
 

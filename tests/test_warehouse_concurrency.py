@@ -132,7 +132,8 @@ def test_a_second_writer_retries_then_fails_naming_the_file_and_the_holder(raw_c
     tell(holder)
     assert holder.wait(timeout=30) == 0
     assert pipeline.run(raw_copy, db).summary.run_id == 3
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".blog.duckdb.lock", "blog.duckdb", "raw"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".blog.base.duckdb", ".blog.duckdb.lock", ".blog.duckdb.state",
+                                                          "blog.duckdb", "raw"]
 
 
 def _two_builds(raw: Path, tmp_path: Path, copies: int) -> tuple[Path, Path, float]:

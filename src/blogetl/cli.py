@@ -391,6 +391,34 @@ def ack(
                    f"until its bytes change (blogetl ack {name} --remove withdraws it)")
 
 
+@app.command()
+def edit(
+    sql: Annotated[str, typer.Argument(metavar="SQL", help="statements run in one transaction, e.g. "
+                                       "\"UPDATE outlets SET aliases = list_append(aliases, 'Kuriren') WHERE outlet_id = 'vk'\"")],
+    db: DbOption = Path("warehouse/blog.duckdb"),
+) -> None:
+    """Change the warehouse on purpose (the outlets table is yours to edit): SQL under the writer lock, published.
+
+    The published file is read-only, and writes made to it directly are undone by the next run
+    (README "Analysts: read-only"); an edit made here is kept, and the next run redoes what depends on it.
+    """
+    check_db(db, "edit", must_exist=True)
+    check_writable(db, "edit")
+    import duckdb
+
+    from blogetl.warehouse.store import edit_published
+
+    try:
+        with edit_published(db) as con:
+            con.execute(sql)
+    except (duckdb.ParserException, duckdb.CatalogException, duckdb.BinderException, duckdb.ConstraintException,
+            duckdb.ConversionException) as exc:
+        raise typer.BadParameter(str(exc).splitlines()[0], param_hint="SQL") from None
+    except Exception as exc:
+        run_failure("edit", exc)
+    typer.echo(f"published {db} with the edit; the next run redoes what depends on it")
+
+
 def list_acks(db: Path) -> None:
     """The acknowledged dumps, with what the warehouse holds of each now."""
     from blogetl.warehouse.history import NotAWarehouse, dump_states, published_acks

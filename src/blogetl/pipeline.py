@@ -28,12 +28,14 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
 from blogetl.models import PageKind, ParseResult, Reject, RejectReason
 from blogetl.parse.parser import parse_bytes
+from blogetl.parse.sites import PROFILES
 from blogetl.sources.files import DUMP_SUFFIXES, DumpFile, LinkOutsideRaw
 from blogetl.sources.scan import DumpMeta, Plan, scan
 from blogetl.warehouse.arrow import DumpTables, to_arrow
@@ -55,6 +57,15 @@ CHUNK_BYTES = 8_000_000
 CHUNK_DUMPS = 200
 
 
+# Pages whose closing chrome the parser knows (the blog platform's footer): one that ends inside a
+# post or comment was cut short, as a file still being written is.
+CLOSED_PROFILES = frozenset(p.name for p in PROFILES if p.platform)
+
+
+class DumpChanged(Exception):
+    """A dump's file changed while the run read it: it is not loaded, and the next run reads it again."""
+
+
 class DumpGone(Exception):
     """A dump deleted or renamed away between the scan and its parse: left out of the run, as the scan
     leaves out a file gone before it is hashed (a warning, not a failure; missing if the warehouse holds it)."""
@@ -68,7 +79,8 @@ def refused(meta: DumpMeta, why: str) -> DumpTables:
 
 
 def parse_dump(meta: DumpMeta) -> DumpTables:
-    """Read and parse one dump into Arrow tables (what a parallel parse task returns)."""
+    """Read and parse one dump into Arrow tables (what a parallel parse task returns); DumpChanged when
+    the bytes read are not those the scan hashed (the file is being written)."""
     if meta.refused is not None:
         return refused(meta, meta.refused)
     try:
@@ -77,6 +89,8 @@ def parse_dump(meta: DumpMeta) -> DumpTables:
         raise DumpGone(f"{meta.path} disappeared from raw/ after the scan; left out of this run") from exc
     except LinkOutsideRaw as exc:  # made a link since the scan
         return refused(meta, str(exc))
+    if meta.sha256 and dump.sha256 != meta.sha256:
+        raise DumpChanged("changed while the run read it (not the bytes the scan hashed): not loaded, the next run reads it")
     result = parse_bytes(dump.data, filename=dump.path, site_hint=dump.site_hint, line_uses=False)  # the warehouse keeps no line uses
     return to_arrow(dump, result, modified_at=meta.modified_at)
 
@@ -246,6 +260,33 @@ class ParseFailed(Exception):
     """A parse that failed where it ran (a worker, a task), carried by its message."""
 
 
+def changed_since_scan(meta: DumpMeta) -> str | None:
+    """How a dump's file differs now from what the scan found (size, mtime), None when it does not (or is
+    gone, or is a link the run does not read)."""
+    if meta.refused is not None:
+        return None
+    try:
+        st = meta.file.stat()
+    except OSError:
+        return None
+    modified = datetime.fromtimestamp(st.st_mtime, tz=UTC).replace(tzinfo=None)
+    if st.st_size == meta.size and modified == meta.modified_at:
+        return None
+    return f"{meta.size:,} -> {st.st_size:,} bytes" if st.st_size != meta.size else "rewritten, same size"
+
+
+def as_read(meta: DumpMeta, result: DumpTables | BaseException) -> DumpTables | BaseException:
+    """A parse, unless the file changed while the run read it (then DumpChanged: the next run reads it)."""
+    why = changed_since_scan(meta)
+    return DumpChanged(f"changed while the run read it ({why}): not loaded, the next run reads it") if why else result
+
+
+def changed_after_reading(loaded: Sequence[DumpMeta]) -> dict[str, str]:
+    """Loaded dumps whose file changed since the scan (a writer that paused): path -> why they need a look."""
+    return {m.path: f"changed after the run read it ({why}): the warehouse holds the bytes read, the next run loads the new ones"
+            for m in loaded if (why := changed_since_scan(m))}
+
+
 def load_parsed(wh: Warehouse, results: Iterable[tuple[DumpMeta, DumpTables | BaseException]],
                 chunk_dumps: int = CHUNK_DUMPS) -> tuple[dict[str, str], dict[str, str]]:
     """Load one chunk's parses in path order (ids never depend on which parse finished first),
@@ -257,6 +298,8 @@ def load_parsed(wh: Warehouse, results: Iterable[tuple[DumpMeta, DumpTables | Ba
     for meta, result in results:
         if isinstance(result, DumpGone):
             gone[meta.path] = str(result)
+        elif isinstance(result, DumpChanged):
+            failed[meta.path] = str(result)
         elif isinstance(result, BaseException):
             why = str(result) if isinstance(result, ParseFailed) else f"{type(result).__name__}: {result}"
             failed[meta.path] = f"parse failed: {why}"
@@ -266,22 +309,31 @@ def load_parsed(wh: Warehouse, results: Iterable[tuple[DumpMeta, DumpTables | Ba
     wh.leave_out(gone)
     wh.load_arrow(tables, batch_size=chunk_dumps)
     rejected = {path: why for part in tables for path, why in part.rejected().items()}
+    wh.warnings.extend(f"{path} looks cut short: it ends inside a post, without the page's closing footer (still being "
+                       "written?); loaded as it is, the next run loads it again if it grows"
+                       for part in tables for path in part.cut_short(CLOSED_PROFILES))
     return failed, rejected
 
 
 def load_all(wh: Warehouse, todo: Sequence[DumpMeta], parse_map: ParseMap = parse_in_process,
              chunk_bytes: int = CHUNK_BYTES, chunk_dumps: int = CHUNK_DUMPS) -> tuple[dict[str, str], dict[str, str]]:
     """Parse and load the dumps chunk by chunk (one chunk in memory at a time, at most chunk_bytes
-    and chunk_dumps); returns the dumps whose parse failed and those the parser rejected whole."""
+    and chunk_dumps); returns the dumps whose parse failed and those the parser rejected whole.
+
+    A dump whose file changed while the run read it (size or mtime against the scan's, checked
+    after its parse) is not loaded; one that changes after its load is named when the run publishes
+    (Warehouse.before_publish): a writer that paused longer than `watch --settle`."""
     failed: dict[str, str] = {}
     rejected: dict[str, str] = {}
     for chunk in chunks_by_bytes(todo, chunk_bytes, chunk_dumps):
         with wh.timer("parse"):
-            results = list(parse_map(chunk))
+            results = [(meta, as_read(meta, result)) for meta, result in parse_map(chunk)]
         more_failed, more_rejected = load_parsed(wh, results, chunk_dumps)
         failed.update(more_failed)
         rejected.update(more_rejected)
         del results
+    loaded = [m for m in todo if m.path not in failed]
+    wh.before_publish(lambda: changed_after_reading(loaded))
     return failed, rejected
 
 
@@ -303,4 +355,4 @@ def run(
             plan, warnings = plan_run(wh, raw_dir, scanned)
         failed, _rejected = load_all(wh, plan.todo, parse_map, chunk_bytes, chunk_dumps)
         summary = wh.finish(after_load=after_load, failed=failed)
-    return RunReport(summary, [*warnings, *wh.left_out.values()])
+    return RunReport(summary, [*warnings, *wh.left_out.values(), *wh.warnings])

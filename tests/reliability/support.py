@@ -14,6 +14,7 @@ from fixtures.dumps import SAMPLES, replace_once, sample
 from typer.testing import CliRunner
 
 import flows.ingest  # noqa: F401  (Prefect sets up its log handlers on import: here, not on a CliRunner's stream that closes)
+from blogetl.warehouse.history import recent_runs
 from flows import cli as flows_cli
 
 LISTING = "000"  # a VK listing page: 9 posts, bylines 'Av , , 2 kommentarer 11'
@@ -46,6 +47,12 @@ def rows(db: Path, sql: str, params: list[Any] | None = None) -> list[tuple[Any,
     """Rows of a query on the published warehouse, read-only."""
     with duckdb.connect(str(db), read_only=True) as con:
         return con.execute(sql, params or []).fetchall()
+
+
+def runs(db: Path, *columns: str) -> list[tuple[Any, ...]]:
+    """Columns of every run, by run_id, as `blogetl status` reads them: ingest_runs, and the runs since the
+    last publish that changed nothing (their rows wait in the record for the next publish)."""
+    return [tuple(r[c] for c in columns) for r in sorted(recent_runs(db, 10_000), key=lambda r: int(r["run_id"]))]
 
 
 def copy_samples(raw: Path, *prefixes: str) -> None:

@@ -371,8 +371,8 @@ def update_boilerplate(con: duckdb.DuckDBPyConnection, cfg: DedupConfig, counts:
         con.execute(sql.BOILER_NEW)
         buckets = _buckets(con, "dedup_lines")
         for bucket in range(buckets):
-            con.execute(sql.BOILER_BUCKET.format(scope=scope), [buckets, bucket, cfg.boiler_short_min_posts,
-                                                                cfg.boiler_short_words, cfg.boiler_any_min_posts])
+            con.execute(sql.BOILER_BUCKET.format(scope=scope, bucket=sql.bucket("line_key", buckets, bucket)),
+                        [cfg.boiler_short_min_posts, cfg.boiler_short_words, cfg.boiler_any_min_posts])
         flipped = [r[0] for r in con.execute(sql.BOILER_FLIPPED.format(scope=scope)).fetchall()]
         con.execute(sql.CLEAR.format(table="dedup_boilerplate") if every_line else sql.BOILER_CLEAR)
         con.execute(sql.BOILER_WRITE)
@@ -398,7 +398,8 @@ def find_candidates(con: duckdb.DuckDBPyConnection, dirty: Sequence[str], cfg: D
         buckets = 1 if few else _buckets(con, "dedup_fingerprints")
         con.execute(sql.SHARED_NEW)
         for bucket in range(buckets):
-            con.execute(sql.SHARED_BUCKET.format(only_dirty=sql.ONLY_DIRTY if few else ""), [buckets, bucket, cfg.max_df])
+            con.execute(sql.SHARED_BUCKET.format(only_dirty=sql.ONLY_DIRTY if few else "", bucket=sql.bucket("f.fp", buckets, bucket)),
+                        [cfg.max_df])
         rows = con.execute(sql.CANDIDATES, [cfg.min_shared_fps]).fetchall()
     return [Candidate(a, b, n) for a, b, n in rows]
 

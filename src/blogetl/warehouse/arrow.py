@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
@@ -57,6 +57,15 @@ class DumpTables:
             for row in self.dumps.select(["dump_id", "path", "status"]).to_pylist()
             if row["status"] == "rejected"
         }
+
+    def cut_short(self, profiles: Collection[str]) -> list[str]:
+        """Dumps read with one of `profiles` (pages whose closing chrome the parser knows) that end inside a
+        post or a comment: a file still being written looks like that."""
+        ended_inside = {str(d) for t in (self.post_sightings, self.comment_sightings)
+                        for d, cut in zip(t.column("dump_id").to_pylist(), t.column("truncated").to_pylist(), strict=True)
+                        if cut}
+        return [str(row["path"]) for row in self.dumps.select(["dump_id", "path", "profile"]).to_pylist()
+                if row["dump_id"] in ended_inside and row["profile"] in profiles]
 
     def only(self, dump_ids: set[str]) -> DumpTables:
         """The same tables restricted to some dumps."""

@@ -8,14 +8,13 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from blogetl.warehouse.errors import WarehouseError
-
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class WarehouseFiles:
-    """Where a warehouse lives: `blog.duckdb` and its hidden siblings `.blog.work.duckdb`, `.blog.duckdb.lock`."""
+    """Where a warehouse lives: `blog.duckdb` and its hidden siblings `.blog.work.duckdb`, `.blog.duckdb.lock`,
+    `.blog.base.duckdb` and `.blog.duckdb.state` (blogetl.warehouse.guard)."""
 
     published: Path
 
@@ -35,6 +34,26 @@ class WarehouseFiles:
         """The writer lock file."""
         return self.published.with_name(f".{self.published.name}.lock")
 
+    @property
+    def base(self) -> Path:
+        """The private copy of what the last run published: the next run's start, the source of a repair."""
+        return self.published.with_name(f".{self.published.stem}.base{self.published.suffix}")
+
+    @property
+    def state(self) -> Path:
+        """The record of the last publish (JSON)."""
+        return self.published.with_name(f".{self.published.name}.state")
+
+    @property
+    def state_next(self) -> Path:
+        """The record of a publish in progress."""
+        return self.published.with_name(f".{self.published.name}.state.next")
+
+    @property
+    def restore(self) -> Path:
+        """A copy of the base copy on its way to replace a published file written outside blogetl."""
+        return self.published.with_name(f".{self.published.stem}.restore{self.published.suffix}")
+
 
 def wal(path: Path) -> Path:
     """DuckDB's write-ahead log beside a database file."""
@@ -46,13 +65,6 @@ def discard_work(files: WarehouseFiles) -> None:
     for path in (files.work, wal(files.work)):
         path.unlink(missing_ok=True)
     shutil.rmtree(f"{files.work}.tmp", ignore_errors=True)  # the writer's spill folder (store.limit_memory)
-
-
-def start_work(files: WarehouseFiles) -> None:
-    """Make a fresh working copy of the published warehouse (none when nothing is published yet)."""
-    discard_work(files)
-    if files.published.exists():
-        shutil.copyfile(files.published, files.work)
 
 
 def _fsync(path: Path, flags: int = os.O_RDONLY) -> None:
@@ -76,13 +88,3 @@ def set_aside_stale_wal(files: WarehouseFiles) -> None:
         aside = stale.with_name(stale.name + ".superseded")
         log.warning("moving %s (written by a session on the previous warehouse) to %s", stale, aside)
         os.replace(stale, aside)
-
-
-def publish_work(files: WarehouseFiles) -> None:
-    """Atomically replace the published file by the closed, checkpointed working copy."""
-    if wal(files.work).exists():
-        raise WarehouseError(f"working copy {files.work} still has a WAL after closing; not publishing it")
-    _fsync(files.work)
-    set_aside_stale_wal(files)
-    os.replace(files.work, files.published)
-    _fsync(files.published.parent)

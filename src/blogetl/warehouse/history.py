@@ -16,6 +16,7 @@ import duckdb
 from blogetl.warehouse._sql import connect
 from blogetl.warehouse.acks import Ack, acks
 from blogetl.warehouse.errors import WarehouseError
+from blogetl.warehouse.guard import pending_runs
 
 
 class NotAWarehouse(WarehouseError):
@@ -38,13 +39,17 @@ def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
 
 def recent_runs(db_path: Path | str, last: int = 10) -> list[dict[str, Any]]:
     """The last runs of ingest_runs, newest first, as column -> value (columns an older blogetl
-    did not record are absent)."""
+    did not record are absent); with the runs that changed nothing since the last publish, which
+    ingest_runs gets at the next one (blogetl.warehouse.guard)."""
     with published(db_path) as con:
         if "ingest_runs" not in _tables(con):
             raise NotAWarehouse(f"{db_path} has no ingest_runs table: it is no blogetl warehouse")
         cur = con.execute("SELECT * FROM ingest_runs ORDER BY run_id DESC LIMIT ?", [last])
         names = [d[0] for d in cur.description or ()]
-        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+        runs = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    recorded = {r["run_id"] for r in runs}
+    pending = [r for r in pending_runs(db_path) if r["run_id"] not in recorded]
+    return sorted(pending + runs, key=lambda r: -int(r["run_id"]))[:last]
 
 
 def published_acks(db_path: Path | str) -> dict[str, Ack]:

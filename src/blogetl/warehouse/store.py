@@ -1,4 +1,9 @@
-"""The single writer of a run: a locked working copy, loaded in batches, published by atomic rename."""
+"""The single writer of a run: a locked working copy, loaded in batches, published by atomic rename.
+
+A run starts from the private copy of what the last run published (blogetl.warehouse.guard), after
+checking the published file against that run's record; it reads that copy read-only until it has
+something to write, so a run that finds nothing changed makes no working copy and publishes nothing.
+"""
 
 from __future__ import annotations
 
@@ -21,13 +26,13 @@ from blogetl.models import PARSER_VERSION, ParseResult
 from blogetl.sources.files import DumpFile
 from blogetl.sources.scan import DumpMeta, Plan, plan
 from blogetl.timing import timed
-from blogetl.warehouse import changes
+from blogetl.warehouse import changes, guard
 from blogetl.warehouse._sql import column_list, connect, literal, transaction
 from blogetl.warehouse.acks import dumps_to_look_at
 from blogetl.warehouse.arrow import DumpTables, to_arrow
 from blogetl.warehouse.ddl import ensure_schema
 from blogetl.warehouse.errors import WarehouseError
-from blogetl.warehouse.files import WarehouseFiles, discard_work, publish_work, start_work
+from blogetl.warehouse.files import WarehouseFiles, discard_work
 from blogetl.warehouse.fts import fts_index_exists, update_fts
 from blogetl.warehouse.lock import WriterLock
 from blogetl.warehouse.merge import load_batch
@@ -53,9 +58,10 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def open_work(files: WarehouseFiles) -> duckdb.DuckDBPyConnection:
-    """A fresh working copy of the published warehouse, opened with the schema ensured."""
-    start_work(files)
+def open_work(files: WarehouseFiles, begin: guard.Start) -> duckdb.DuckDBPyConnection:
+    """The run's working copy (the base copy renamed, or a copy of the published file), opened with the
+    schema ensured and the ingest_runs rows of earlier runs that changed nothing written in."""
+    begin.make_work()
     try:
         con = connect(str(files.work))
         if outdated(con):  # a warehouse an older blogetl made: rewritten once in today's storage format
@@ -73,6 +79,8 @@ def open_work(files: WarehouseFiles) -> duckdb.DuckDBPyConnection:
         con.execute("SET enable_progress_bar = false")  # a library must not draw on the caller's terminal
         limit_memory(con, files)
         ensure_schema(con)
+        for row in begin.record.pending_runs if begin.record else []:
+            insert_run(con, guard.run_row(row))
     except BaseException:
         con.close()
         raise
@@ -100,11 +108,11 @@ def limit_memory(con: duckdb.DuckDBPyConnection, files: WarehouseFiles) -> None:
     con.execute("SET preserve_insertion_order = false")
 
 
-def close_and_publish(con: duckdb.DuckDBPyConnection, files: WarehouseFiles) -> None:
-    """Checkpoint and close the working copy, then rename it onto the published file."""
-    con.execute("CHECKPOINT")
-    con.close()
-    publish_work(files)
+def last_run_id(con: duckdb.DuckDBPyConnection, record: guard.Record | None = None) -> int:
+    """The highest run id recorded: in ingest_runs, or pending in the record."""
+    row = con.execute("SELECT coalesce(max(run_id), 0) FROM ingest_runs").fetchone()
+    pending = [int(r["run_id"]) for r in record.pending_runs] if record else []
+    return max([int(row[0]) if row else 0, *pending])
 
 
 def insert_run(con: duckdb.DuckDBPyConnection, row: dict[str, Any]) -> None:
@@ -122,10 +130,10 @@ def edit_published(db_path: Path | str, *, lock_timeout: float = 30.0) -> Iterat
     lock = WriterLock(files.lock, files.published).acquire(lock_timeout)
     con = None
     try:
-        con = open_work(files)
+        con = open_work(files, guard.start(files))
         with transaction(con):
             yield con
-        close_and_publish(con, files)
+        guard.publish(con, files, run_id=last_run_id(con), inputs=None)  # None: the next run does the whole work
     except BaseException:
         if con is not None:
             con.close()
@@ -144,40 +152,73 @@ class Warehouse:
             summary = wh.finish()
     """
 
-    def __init__(self, files: WarehouseFiles, lock: WriterLock, con: duckdb.DuckDBPyConnection) -> None:
-        """A run on an opened working copy; use Warehouse.open."""
-        self.files, self._lock, self._con = files, lock, con
-        self.run_id = int(con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM ingest_runs").fetchone()[0])  # type: ignore[index]
+    def __init__(self, files: WarehouseFiles, lock: WriterLock, begin: guard.Start) -> None:
+        """A run starting from `begin` (guard.start, under the lock); use Warehouse.open."""
+        self.files, self._lock, self._start = files, lock, begin
+        self._con: duckdb.DuckDBPyConnection | None = None
         self.started_at = utcnow()
         self.timings: dict[str, float] = {}
+        self.warnings: list[str] = list(begin.warnings)  # about the published file (written outside blogetl)
         self._states: dict[str, str] = {}
         self._counts: Counter[str] = Counter()
         self._unreadable: dict[str, str] = {}
         self._scanned: dict[str, str] = {}  # path -> sha256 of what this run found under raw/
-        self._present: list[str] = []  # every path the scan found
+        self._scan: list[DumpMeta] | None = None  # what plan() was given
+        self._todo = 0
+        self._present: list[str] | None = None  # every path the scan found (flagged missing once there is a working copy)
+        self._checks: list[Callable[[], Mapping[str, str]]] = []  # see before_publish
         self.left_out: dict[str, str] = {}  # path -> why: dumps gone from raw/ between the scan and their parse
         self._open = True
-        changes.remember(con)
+        if begin.lazy:
+            with begin.reader() as con:
+                self.run_id = last_run_id(con, begin.record) + 1
+        else:
+            self.run_id = last_run_id(self._work(), begin.record) + 1
 
     @classmethod
     def open(cls, db_path: Path | str, *, lock_timeout: float = 30.0) -> Warehouse:
-        """Take the writer lock (retrying up to lock_timeout s) and start a working copy."""
+        """Take the writer lock (retrying up to lock_timeout s), check the published file and decide where
+        the run starts from (the working copy is made when the run first writes)."""
         started = time.perf_counter()
         files = WarehouseFiles.for_db(db_path)
         files.published.parent.mkdir(parents=True, exist_ok=True)
         lock = WriterLock(files.lock, files.published).acquire(lock_timeout)
-        con = None
+        begin = None
         try:
-            con = open_work(files)
-            wh = cls(files, lock, con)
+            begin = guard.start(files)
+            wh = cls(files, lock, begin)
         except BaseException:
-            if con is not None:
-                con.close()
+            if begin is not None:
+                begin.close()
             discard_work(files)
             lock.release()
             raise
         wh.timings["open"] = time.perf_counter() - started
         return wh
+
+    def _work(self) -> duckdb.DuckDBPyConnection:
+        """The working copy's connection, made on first use."""
+        if self._con is None:
+            with self.timer("open"):
+                con = open_work(self.files, self._start)
+            try:
+                changes.remember(con)
+            except BaseException:
+                con.close()
+                raise
+            self._con = con
+            if self._present is not None:
+                self._flag_missing(self._present)
+        return self._con
+
+    @contextmanager
+    def _reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The run's state to read: the working copy once there is one, else the base copy read-only."""
+        if self._con is not None or not self._start.lazy:
+            yield self.con
+        else:
+            with self._start.reader() as con:
+                yield con
 
     def __enter__(self) -> Warehouse:
         """The run itself."""
@@ -194,7 +235,7 @@ class Warehouse:
     def con(self) -> duckdb.DuckDBPyConnection:
         """The working copy's connection (after-load stages write their own tables through it)."""
         self._require_open()
-        return self._con
+        return self._work()
 
     def timer(self, stage: str) -> AbstractContextManager[None]:
         """Add the time spent in the block to timings[stage]."""
@@ -208,7 +249,8 @@ class Warehouse:
     def known_dumps(self) -> dict[str, str]:
         """path -> sha256 of every dump the warehouse holds; a dump parsed by another parser
         version gets a tagged value, so planning sees it as changed and parses it again."""
-        rows = self.con.execute("SELECT path, sha256, parser_version FROM dumps").fetchall()
+        with self._reading() as con:
+            rows = con.execute("SELECT path, sha256, parser_version FROM dumps").fetchall()
         return {path: sha if version == PARSER_VERSION else f"{sha} (parser {version})" for path, sha, version in rows}
 
     def plan(self, scanned: Sequence[DumpMeta]) -> Plan:
@@ -219,8 +261,9 @@ class Warehouse:
         self._unreadable = {m.path: m.error or "" for m in result.unreadable}
         self._scanned = {m.path: m.sha256 for m in scanned if m.error is None}
         self._states.update({m.path: "unreadable" for m in result.unreadable})
-        self._present = [m.path for m in scanned]
-        self._flag_missing(self._present)  # an unreadable file is there: not missing
+        self._scan, self._todo = list(scanned), len(result.todo)
+        self._present = [m.path for m in scanned]  # an unreadable file is there: not missing
+        self._apply_present()
         return result
 
     def leave_out(self, gone: Mapping[str, str]) -> None:
@@ -232,8 +275,19 @@ class Warehouse:
         for path in gone:
             self._states.pop(path, None)
             self._scanned.pop(path, None)
-        self._present = [path for path in self._present if path not in gone]
-        self._flag_missing(self._present)
+        self._present = [path for path in self._present or [] if path not in gone]
+        self._apply_present()
+
+    def _apply_present(self) -> None:
+        """Flag the dumps missing from raw/ in the working copy; before there is one, only count them."""
+        present = self._present or []
+        if self._con is not None:
+            self._flag_missing(present)
+            return
+        with self._reading() as con:
+            row = con.execute("SELECT count(*) FROM dumps WHERE path NOT IN (SELECT unnest(?::VARCHAR[]))",
+                              [present]).fetchone()
+        self._counts["dumps_missing"] = int(row[0]) if row else 0
 
     def _flag_missing(self, present: Sequence[str]) -> None:
         """Mark dumps gone from raw/ with this run (once), clear the mark of those back; delete nothing."""
@@ -246,6 +300,11 @@ class Warehouse:
                         "AND path NOT IN (SELECT path FROM _present)", [self.run_id])
         missing = con.execute("SELECT count(*) FROM dumps WHERE missing_since_run_id IS NOT NULL").fetchone()
         self._counts["dumps_missing"] = int(missing[0]) if missing else 0
+
+    def before_publish(self, check: Callable[[], Mapping[str, str]]) -> None:
+        """Have finish() call check() after the after-load stages: the dumps it names (path -> why) need a
+        look, as failed ones do (loaded dumps whose file changed since the run read it)."""
+        self._checks.append(check)
 
     def load(self, parsed: Iterable[tuple[DumpFile, ParseResult]], *, batch_size: int = 200) -> None:
         """Load parsed dumps (skipping those already loaded with the same sha256)."""
@@ -279,10 +338,15 @@ class Warehouse:
         'succeeded' when no dump under raw/ needs a look (blogetl.warehouse.acks), else 'incomplete'.
         """
         self._require_open()
+        inputs = guard.inputs_digest(self._scan, after_load) if self._scan is not None else None
+        record = self._start.record
+        if (self._con is None and self._todo == 0 and not failed and record is not None and inputs == record.inputs):
+            return self._finish_unchanged(record)
         try:
             with self.timer("after_load"):
                 stage_results = [stage(self.con) for stage in after_load]
-            need, acked = dumps_to_look_at(self.con, self.run_id, unreadable=self._unreadable, failed=failed or {},
+            failed = {**(failed or {}), **{path: why for check in self._checks for path, why in check().items()}}
+            need, acked = dumps_to_look_at(self.con, self.run_id, unreadable=self._unreadable, failed=failed,
                                            scanned=self._scanned)
             counts = self.counts().model_copy(update={"dumps_not_loaded": len(need), "dumps_acknowledged": len(acked)})
             with self.timer("fts"), transaction(self.con):
@@ -292,7 +356,7 @@ class Warehouse:
                 insert_run(self.con, {**row, "not_loaded": [{"path": p, "why": w} for p, w in list(need.items())[:NOT_LOADED_KEPT]]})
             totals = self.totals()
             with self.timer("publish"):
-                close_and_publish(self._con, self.files)
+                self.warnings += guard.publish(self.con, self.files, run_id=self.run_id, inputs=inputs)
         except BaseException as exc:
             self.abort(exc)
             raise
@@ -300,6 +364,30 @@ class Warehouse:
         return IngestSummary(**row, db_path=str(self.files.published), totals=totals, timings=self.timings,
                              unreadable=self._unreadable, not_loaded=need, acknowledged=acked,
                              after_load=stage_results)
+
+    def _finish_unchanged(self, record: guard.Record) -> IngestSummary:
+        """A run whose inputs are those the published file reflects: report from the base copy, add the
+        run's row to the record (ingest_runs gets it at the next publish), publish nothing."""
+        try:
+            with self._start.reader() as con:
+                need, acked = dumps_to_look_at(con, self.run_id, unreadable=self._unreadable, failed={},
+                                               scanned=self._scanned)
+                totals = {t.name: int(con.execute(f"SELECT count(*) FROM {t.name}").fetchone()[0])  # type: ignore[index]
+                          for t in WAREHOUSE_TABLES}
+            states = Counter(self._states.values())
+            counts = RunCounts(dumps_seen=len(self._states), dumps_unchanged=states["unchanged"],
+                               dumps_unreadable=states["unreadable"], dumps_missing=self._counts["dumps_missing"],
+                               posts_unchanged=totals["posts"], comments_unchanged=totals["comments"],
+                               dumps_not_loaded=len(need), dumps_acknowledged=len(acked))
+            row = self._run_row("incomplete" if need else "succeeded", counts)
+            guard.add_pending_run(self.files, record, {**row, "not_loaded": [{"path": p, "why": w}
+                                                                            for p, w in list(need.items())[:NOT_LOADED_KEPT]]})
+        except BaseException as exc:
+            self.abort(exc)
+            raise
+        self._release()
+        return IngestSummary(**row, db_path=str(self.files.published), totals=totals, timings=self.timings,
+                             unreadable=self._unreadable, not_loaded=need, acknowledged=acked, published=False)
 
     def _run_row(self, status: str, counts: RunCounts, error: str | None = None) -> dict[str, Any]:
         """The ingest_runs row of this run."""
@@ -311,7 +399,9 @@ class Warehouse:
         if not self._open:
             return
         try:
-            self._con.close()
+            self._start.close()
+            if self._con is not None:
+                self._con.close()
             discard_work(self.files)
             if error is not None:
                 self._publish_failure(error)
@@ -323,9 +413,9 @@ class Warehouse:
         message = f"{type(error).__name__}: {str(error).split(_STACK_TRACE)[0]}"
         con = None
         try:
-            con = open_work(self.files)
+            con = open_work(self.files, guard.start(self.files))
             insert_run(con, self._run_row("failed", RunCounts(), message))
-            close_and_publish(con, self.files)
+            guard.publish(con, self.files, run_id=self.run_id, inputs=None)
         except Exception as exc:  # the original error matters more than the bookkeeping (and no traceback for it)
             if con is not None:  # a full disk: the connection must not keep the deleted copy's space
                 with contextlib.suppress(duckdb.Error):
@@ -339,6 +429,8 @@ class Warehouse:
         """Close the connection if still open and let go of the lock."""
         self._open = False
         try:
-            self._con.close()
+            self._start.close()
+            if self._con is not None:
+                self._con.close()
         finally:
             self._lock.release()

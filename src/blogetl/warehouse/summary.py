@@ -59,13 +59,17 @@ class IngestSummary(RunCounts):
     acknowledged: dict[str, str] = Field(default_factory=dict, description="dump path -> why it is not loaded, and its acknowledgement")
     timings: dict[str, float] = Field(default_factory=dict, description="seconds per stage")
     after_load: list[dict[str, Any]] = Field(default_factory=list)
+    published: bool = Field(default=True, description="False: nothing had changed, so the run published nothing "
+                                                      "(ingest_runs gets its row with the next publish)")
 
     def format(self) -> str:
         """A few lines for a terminal: totals, then added / updated / unchanged."""
         t = self.totals
         seconds = sum(self.timings.values())
         return "\n".join([
-            f"run {self.run_id} {self.status}: published {self.db_path} in {seconds:.2f} s"
+            f"run {self.run_id} {self.status}: "
+            + (f"published {self.db_path}" if self.published else f"nothing changed, {self.db_path} left as it was")
+            + f" in {seconds:.2f} s"
             + (f" ({self.dumps_not_loaded} dump(s) need a look)" if self.dumps_not_loaded else ""),
             f"dumps     {t.get('dumps', 0):>6}   seen {self.dumps_seen}, new {self.dumps_new}, "
             f"changed {self.dumps_changed}, unchanged {self.dumps_unchanged}"
