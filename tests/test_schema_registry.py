@@ -14,6 +14,7 @@ from blogetl.dedup import create_input
 from blogetl.dedup import run as deduplicate
 from blogetl.warehouse import ensure_schema, shell_sql, snapshot
 from blogetl.warehouse.ddl import wanted_comments
+from blogetl.warehouse.files import WarehouseFiles
 from blogetl.warehouse.guard import forget
 from blogetl.warehouse.schema import (
     ARTICLES,
@@ -232,6 +233,9 @@ def old_storage(db: Path) -> None:
             con.execute(f"ALTER TABLE o.post_sightings ADD COLUMN {column} {kind}")
             con.execute(f"UPDATE o.post_sightings SET {column} = {value}")
     old.replace(db)
+    files = WarehouseFiles.for_db(db)  # an older blogetl kept no base copy and no publish record
+    files.base.unlink()
+    files.state.unlink()
 
 
 RETIRED_SKETCH = (("body_hash", "VARCHAR", "md5(body)"), ("body_shingles", "INTEGER", "length(body)"),

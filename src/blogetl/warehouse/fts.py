@@ -293,7 +293,9 @@ def update_fts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
             SELECT {base} + t.rn, t.post_id, coalesce(l.len, 0), t.h FROM _fts_todo t
             LEFT JOIN (SELECT docid, sum(tf) AS len FROM _fts_terms GROUP BY docid) l ON l.docid = {base} + t.rn
             WHERE t.rn > {lo} AND t.rn <= {lo + BATCH_POSTS}""")
-        con.execute(f"INSERT INTO {s}.terms SELECT * FROM _fts_terms")
+        # In docid order: the docid column compresses to runs and the terms of a post sit together
+        # (20 MB: the table 8.75 -> 5.25 MiB; bench/bench_size.py).
+        con.execute(f"INSERT INTO {s}.terms SELECT * FROM _fts_terms ORDER BY docid, fieldid, term")
     con.execute("DROP TABLE IF EXISTS _fts_terms")
     con.execute("DROP TABLE IF EXISTS _fts_forms")
     return {"indexed": todo, "dropped": dropped, "forms_lemmatised": lemmatised}
