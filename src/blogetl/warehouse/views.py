@@ -238,24 +238,15 @@ V_MONTHLY_POSTS = View(
 
 # v_articles where only the dedup stage's tables and a minimal posts table exist (blogetl.dedup on any
 # database); a warehouse gets V_ARTICLES below, with dates, first appearances and differing passages.
-V_ARTICLES_DEDUP_ONLY = View(
-    "v_articles",
-    "One row per article, dedup-aware: an op-ed printed in two papers and blogged twice counts "
-    "once. outlets: where its versions ran; quoted_in: outlets of reports quoting it; copies: "
-    "every member post with its relation and outlet.",
-    """
-    WITH m AS (
-        SELECT am.*, o.name AS outlet_name, p.title AS post_title
-        FROM article_members am
-        LEFT JOIN outlets o USING (outlet_id)
-        LEFT JOIN posts p USING (post_id)
-    ), names AS (
+_ARTICLES_COMMENT = ("One row per article, dedup-aware: an op-ed printed in two papers and blogged twice counts "
+                     "once. outlets: where its versions ran; quoted_in: outlets of reports quoting it; copies: "
+                     "every member post with its relation and outlet.")
+_OUTLET_NAMES = """names AS (
         SELECT am.article_id, am.relation, o.name
         FROM article_members am, unnest(am.outlet_ids) AS u(outlet_id)
         JOIN outlets o ON o.outlet_id = u.outlet_id
-    )
-    SELECT
-        a.article_id,
+    )"""
+_ARTICLE_COLUMNS = """a.article_id,
         a.title,
         a.canonical_post_id,
         a.members,
@@ -265,24 +256,41 @@ V_ARTICLES_DEDUP_ONLY = View(
         coalesce((SELECT list(DISTINCT n.name ORDER BY n.name) FROM names n
                   WHERE n.article_id = a.article_id AND n.relation <> 'quote'), []) AS outlets,
         coalesce((SELECT list(DISTINCT n.name ORDER BY n.name) FROM names n
-                  WHERE n.article_id = a.article_id AND n.relation = 'quote'), []) AS quoted_in,
-        (SELECT list({'post_id': m.post_id, 'relation': m.relation, 'title': m.post_title,
-                      'outlet': m.outlet_name, 'outlet_source': m.outlet_source}
-                     ORDER BY m.is_canonical DESC, CASE m.relation WHEN 'version' THEN 0 WHEN 'duplicate' THEN 1 ELSE 2 END,
-                              m.post_id)
+                  WHERE n.article_id = a.article_id AND n.relation = 'quote'), []) AS quoted_in,"""
+_COPIES_ORDER = """ORDER BY m.is_canonical DESC, CASE m.relation WHEN 'version' THEN 0 WHEN 'duplicate' THEN 1 ELSE 2 END,
+                              m.post_id"""
+_ARTICLE_COLUMN_COMMENTS = {
+    "article_id": "the article (articles.article_id)",
+    "title": "title of its canonical post",
+    "canonical_post_id": "the fullest version (articles.canonical_post_id)",
+    "members": "posts in the article",
+    "versions": "members that are distinct texts of it",
+    "duplicates": "members that are re-scrapes of a version",
+    "quotes": "members that are reports quoting it",
+    "outlets": "names of the outlets its versions, duplicates and excerpts ran in, sorted",
+    "quoted_in": "names of the outlets of the reports quoting it, sorted",
+}
+
+V_ARTICLES_DEDUP_ONLY = View(
+    "v_articles",
+    _ARTICLES_COMMENT,
+    f"""
+    WITH m AS (
+        SELECT am.*, o.name AS outlet_name, p.title AS post_title
+        FROM article_members am
+        LEFT JOIN outlets o USING (outlet_id)
+        LEFT JOIN posts p USING (post_id)
+    ), {_OUTLET_NAMES}
+    SELECT
+        {_ARTICLE_COLUMNS}
+        (SELECT list({{'post_id': m.post_id, 'relation': m.relation, 'title': m.post_title,
+                      'outlet': m.outlet_name, 'outlet_source': m.outlet_source}}
+                     {_COPIES_ORDER})
          FROM m WHERE m.article_id = a.article_id) AS copies
     FROM articles a
     """,
     {
-        "article_id": "the article (articles.article_id)",
-        "title": "title of its canonical post",
-        "canonical_post_id": "the fullest version (articles.canonical_post_id)",
-        "members": "posts in the article",
-        "versions": "members that are distinct texts of it",
-        "duplicates": "members that are re-scrapes of a version",
-        "quotes": "members that are reports quoting it",
-        "outlets": "names of the outlets its versions, duplicates and excerpts ran in, sorted",
-        "quoted_in": "names of the outlets of the reports quoting it, sorted",
+        **_ARTICLE_COLUMN_COMMENTS,
         "copies": "every member: post_id, relation, title, outlet name and outlet_source; the canonical post first",
     },
     part=DEDUP,
@@ -290,10 +298,8 @@ V_ARTICLES_DEDUP_ONLY = View(
 
 V_ARTICLES = View(
     "v_articles",
-    "One row per article, dedup-aware: an op-ed printed in two papers and blogged twice counts "
-    "once. outlets: where its versions ran; quoted_in: outlets of reports quoting it; copies: "
-    "every member post with its relation and outlet.",
-    """
+    _ARTICLES_COMMENT,
+    f"""
     WITH m AS (
         SELECT c.*, c.outlet AS outlet_name, c.title AS post_title FROM v_article_copies c
     ), firsts AS (
@@ -301,28 +307,13 @@ V_ARTICLES = View(
                arg_min(outlet, (published_at, post_id)) FILTER (published_at IS NOT NULL) AS first_outlet,
                arg_min(post_id, (published_at, post_id)) FILTER (published_at IS NOT NULL) AS first_post_id
         FROM v_article_copies GROUP BY article_id
-    ), names AS (
-        SELECT am.article_id, am.relation, o.name
-        FROM article_members am, unnest(am.outlet_ids) AS u(outlet_id)
-        JOIN outlets o ON o.outlet_id = u.outlet_id
-    )
+    ), {_OUTLET_NAMES}
     SELECT
-        a.article_id,
-        a.title,
-        a.canonical_post_id,
-        a.members,
-        a.versions,
-        a.duplicates,
-        a.quotes,
-        coalesce((SELECT list(DISTINCT n.name ORDER BY n.name) FROM names n
-                  WHERE n.article_id = a.article_id AND n.relation <> 'quote'), []) AS outlets,
-        coalesce((SELECT list(DISTINCT n.name ORDER BY n.name) FROM names n
-                  WHERE n.article_id = a.article_id AND n.relation = 'quote'), []) AS quoted_in,
-        (SELECT list({'post_id': m.post_id, 'relation': m.relation, 'title': m.post_title,
+        {_ARTICLE_COLUMNS}
+        (SELECT list({{'post_id': m.post_id, 'relation': m.relation, 'title': m.post_title,
                       'outlet': m.outlet_name, 'outlet_source': m.outlet_source,
-                      'published_at': m.published_at, 'only_here': m.only_here}
-                     ORDER BY m.is_canonical DESC, CASE m.relation WHEN 'version' THEN 0 WHEN 'duplicate' THEN 1 ELSE 2 END,
-                              m.post_id)
+                      'published_at': m.published_at, 'only_here': m.only_here}}
+                     {_COPIES_ORDER})
          FROM m WHERE m.article_id = a.article_id) AS copies,
         f.first_published_at,
         f.first_outlet,
@@ -331,15 +322,7 @@ V_ARTICLES = View(
     LEFT JOIN firsts f USING (article_id)
     """,
     {
-        "article_id": "the article (articles.article_id)",
-        "title": "title of its canonical post",
-        "canonical_post_id": "the fullest version (articles.canonical_post_id)",
-        "members": "posts in the article",
-        "versions": "members that are distinct texts of it",
-        "duplicates": "members that are re-scrapes of a version",
-        "quotes": "members that are reports quoting it",
-        "outlets": "names of the outlets its versions, duplicates and excerpts ran in, sorted",
-        "quoted_in": "names of the outlets of the reports quoting it, sorted",
+        **_ARTICLE_COLUMN_COMMENTS,
         "copies": "every member: post_id, relation, title, outlet name, outlet_source, published_at and only_here (its "
                   "passages the member it matched best lacks, see v_article_copies); the canonical post first",
         "first_published_at": "earliest publication date of any copy; null when no copy shows one",
