@@ -33,6 +33,23 @@ def column_list(names: Iterable[str], prefix: str = "") -> str:
     return ", ".join(f"{prefix}{n}" for n in names)
 
 
+def fetch_rows(con: duckdb.DuckDBPyConnection, table: str, key: str, into: str, keys_sql: str) -> int:
+    """Add to the temp table `into` the rows of `table` whose key keys_sql selects and `into` lacks;
+    returns how many.
+
+    A scan hands a join (or an IN filter) every column it projects for every row it reads, so any
+    filtered read of a table decompresses all its long text: the key column is scanned alone
+    first, and whole rows are read only when some wanted key is there."""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _fetch_keys AS
+        SELECT {key} FROM {table} WHERE {key} IN ({keys_sql}) AND {key} NOT IN (SELECT {key} FROM {into})""")
+    found = con.execute("SELECT count(*) FROM _fetch_keys").fetchone()
+    if found and found[0]:
+        con.execute(f"INSERT INTO {into} SELECT * FROM {table} WHERE {key} IN (SELECT {key} FROM _fetch_keys)")
+    con.execute("DROP TABLE _fetch_keys")
+    return int(found[0]) if found else 0
+
+
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
     """One transaction around the block: committed on success, rolled back on any exception."""

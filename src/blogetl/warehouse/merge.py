@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from blogetl.warehouse._sql import column_list, transaction
+from blogetl.warehouse._sql import column_list, fetch_rows, transaction
 from blogetl.warehouse.arrow import STAGED_TABLES, DumpTables
 from blogetl.warehouse.resolve import record_redirects, resolve_batch
 from blogetl.warehouse.schema import COMMENTS, POST_SIGHTINGS, POSTS, Table
@@ -44,7 +44,7 @@ _BATCH_ONLY = column_list(c.name for c in POST_SIGHTINGS.batch_only)  # the iden
 _STORED_SIGHTINGS = f"""
     CREATE OR REPLACE TEMP TABLE _stored_sightings AS
     SELECT ps.* REPLACE (coalesce(ps.body, p.body) AS body)
-    FROM post_sightings ps LEFT JOIN posts p USING (post_id)
+    FROM post_sightings ps LEFT JOIN _posts_before p USING (post_id)
     WHERE ps.post_id IN (SELECT post_id FROM _affected) AND ps.dump_id NOT IN ({_TODO})"""
 _SIGHTINGS_AFTER = f"""(
     SELECT * FROM _stored_sightings
@@ -119,6 +119,7 @@ def _replace_contributions(con: duckdb.DuckDBPyConnection, run_id: int, counts: 
         CREATE OR REPLACE TEMP TABLE _affected AS
         SELECT post_id FROM post_sightings WHERE {_IN_TODO}
         UNION SELECT post_id FROM _in_post_sightings WHERE {_IN_TODO}""")
+    fetch_rows(con, POSTS.name, "post_id", "_posts_before", "SELECT post_id FROM _affected")
     con.execute(_STORED_SIGHTINGS)
     for table in STAGED_TABLES[1:]:
         counts[f"{table.name}_removed"] = _scalar(con, f"DELETE FROM {table.name} WHERE {_IN_TODO}")
@@ -133,13 +134,17 @@ def _replace_contributions(con: duckdb.DuckDBPyConnection, run_id: int, counts: 
 
 
 def sync(con: duckdb.DuckDBPyConnection, table: Table, merged_sql: str, scope_sql: str) -> None:
-    """Make the rows of table whose key is in scope equal merged_sql's rows, rewriting only differences."""
+    """Make the rows of table whose key is in scope equal merged_sql's rows, rewriting only differences.
+
+    The rows compared are copied first (_before: see fetch_rows), so a batch reads the table's long
+    text only for the keys it merges, and not at all when they are all new."""
     key, name = table.key[0], table.name
     differs = " OR ".join(f"m.{c} IS DISTINCT FROM t.{c}" for c in table.names if c != key)
     con.execute(f"CREATE OR REPLACE TEMP TABLE _merged AS {merged_sql}")
+    fetch_rows(con, name, key, f"_{name}_before", f"SELECT {key} FROM _merged")
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _changed AS
-        SELECT m.* FROM _merged m LEFT JOIN {name} t USING ({key}) WHERE t.{key} IS NULL OR {differs}""")
+        SELECT m.* FROM _merged m LEFT JOIN _{name}_before t USING ({key}) WHERE t.{key} IS NULL OR {differs}""")
     con.execute(f"""
         DELETE FROM {name} WHERE {key} IN (SELECT {key} FROM _changed)
            OR ({key} IN ({scope_sql}) AND {key} NOT IN (SELECT {key} FROM _merged))""")
@@ -151,6 +156,8 @@ def _apply(con: duckdb.DuckDBPyConnection, batch: DumpTables, run_id: int) -> Ba
     states = _classify(con)
     counts: Counter[str] = Counter()
     if any(state != "unchanged" for state in states.values()):
+        for table in (POSTS, COMMENTS):  # their rows as they are before the batch, those it reads (fetch_rows)
+            con.execute(f"CREATE OR REPLACE TEMP TABLE _{table.name}_before AS SELECT * FROM {table.name} LIMIT 0")
         batch, redirects = resolve_batch(con, batch)
         for table, data in zip(STAGED_TABLES[1:], batch.tables()[1:], strict=True):
             con.register(f"_in_{table.name}", data)
@@ -161,6 +168,8 @@ def _apply(con: duckdb.DuckDBPyConnection, batch: DumpTables, run_id: int) -> Ba
             con.execute(_RESTORE_SIGHTINGS)
         sync(con, COMMENTS, MERGED_COMMENTS, "SELECT comment_id FROM comments WHERE post_id IN (SELECT post_id FROM _affected)")
         record_redirects(con, redirects, run_id)
+        for temp in ("_posts_before", "_comments_before", "_stored_sightings", "_merged", "_changed"):
+            con.execute(f"DROP TABLE IF EXISTS {temp}")
     return BatchResult(states, counts)
 
 

@@ -1,7 +1,8 @@
 """Post ids across dumps: each incoming sighting joins the stored post that shows its text (blogetl.parse.identity).
 
 Runs inside a batch's transaction, after the batch's dumps are classified (``_batch``) and
-before their sightings are written.  Stored sightings of the same title keys from other dumps
+before their sightings are written; the posts whose text it reads go to ``_posts_before``
+(made empty by blogetl.warehouse.merge, which compares against it later).  Stored sightings of the same title keys from other dumps
 keep their ids; sightings of the dumps being replaced say which id each text had before (an
 edited post keeps its id), and where an id changes the change goes to ``post_redirects``.
 A sighting loaded before identity existed (its ``title_key`` is null after the column
@@ -19,6 +20,7 @@ import duckdb
 import pyarrow as pa
 
 from blogetl.parse.identity import Sighting, Sketch, comment_ids, resolve, same_text, sketch
+from blogetl.warehouse._sql import fetch_rows
 from blogetl.warehouse.arrow import DumpTables
 from blogetl.warehouse.schema import COMMENT_SIGHTINGS, arrow_schema
 
@@ -27,10 +29,14 @@ _STORED = """
     SELECT coalesce(s.title_key, s.post_id) AS title_key, s.post_id, s.dump_id, d.path, s.position,
            coalesce(s.truncated, false) OR coalesce(s.is_excerpt, false) AS partial,
            NULL AS body_sketch, coalesce(s.body, p.body) AS body
-    FROM post_sightings s JOIN dumps d USING (dump_id) LEFT JOIN posts p USING (post_id)"""
+    FROM post_sightings s JOIN dumps d USING (dump_id) LEFT JOIN _posts_before p USING (post_id)"""
 _KEPT = f"""{_STORED}
     WHERE s.title_key IN (SELECT title_key FROM _resolve_keys) AND s.dump_id NOT IN ({_TODO})"""
 _PREV = f"{_STORED} WHERE s.dump_id IN ({_TODO})"
+# The posts whose text those sightings show (a sighting's body is null where it is its post's).
+_THEIR_POSTS = f"""
+    SELECT post_id FROM post_sightings
+    WHERE body IS NULL AND (dump_id IN ({_TODO}) OR title_key IN (SELECT title_key FROM _resolve_keys))"""
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,7 @@ def resolve_batch(con: duckdb.DuckDBPyConnection, batch: DumpTables) -> tuple[Du
         return batch, []
     con.register("_resolve_keys", pa.table({"title_key": pa.array(sorted({s.key for s in new}), pa.string())}))
     try:
+        fetch_rows(con, "posts", "post_id", "_posts_before", _THEIR_POSTS)
         kept, prev = _stored(con, _KEPT), _stored(con, _PREV)
     finally:
         con.unregister("_resolve_keys")
