@@ -410,7 +410,7 @@ DEDUP_DOCS = _dedup(
     "Internal: posts the dedup stage has fingerprinted, with the content hash that decides whether a post must be redone.",
     ("post_id",),
     ("post_id", "VARCHAR NOT NULL", "posts.post_id"),
-    ("content_md5", "VARCHAR NOT NULL", "md5 of body and site when fingerprinted"),
+    ("content_md5", "VARCHAR NOT NULL", "DuckDB hash() of body and site when fingerprinted, as text (md5 in older warehouses, whose posts are fingerprinted again once; the name stays)"),
     ("words", "INTEGER NOT NULL", "words in the body"),
     ("fingerprints", "INTEGER NOT NULL", "sampled n-grams stored"),
 )
