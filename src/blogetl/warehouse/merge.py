@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from blogetl.warehouse import changes
 from blogetl.warehouse._sql import column_list, fetch_rows, transaction
 from blogetl.warehouse.arrow import STAGED_TABLES, DumpTables
 from blogetl.warehouse.resolve import record_redirects, resolve_batch
@@ -137,17 +138,21 @@ def sync(con: duckdb.DuckDBPyConnection, table: Table, merged_sql: str, scope_sq
     """Make the rows of table whose key is in scope equal merged_sql's rows, rewriting only differences.
 
     The rows compared are copied first (_before: see fetch_rows), so a batch reads the table's long
-    text only for the keys it merges, and not at all when they are all new."""
-    key, name = table.key[0], table.name
+    text only for the keys it merges, and not at all when they are all new; what it writes and
+    deletes is noted for the run's counts (blogetl.warehouse.changes)."""
+    key, name, before = table.key[0], table.name, f"_{table.name}_before"
     differs = " OR ".join(f"m.{c} IS DISTINCT FROM t.{c}" for c in table.names if c != key)
     con.execute(f"CREATE OR REPLACE TEMP TABLE _merged AS {merged_sql}")
-    fetch_rows(con, name, key, f"_{name}_before", f"SELECT {key} FROM _merged")
+    fetch_rows(con, name, key, before, f"SELECT {key} FROM _merged")
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _changed AS
-        SELECT m.* FROM _merged m LEFT JOIN _{name}_before t USING ({key}) WHERE t.{key} IS NULL OR {differs}""")
+        SELECT m.* FROM _merged m LEFT JOIN {before} t USING ({key}) WHERE t.{key} IS NULL OR {differs}""")
     con.execute(f"""
-        DELETE FROM {name} WHERE {key} IN (SELECT {key} FROM _changed)
-           OR ({key} IN ({scope_sql}) AND {key} NOT IN (SELECT {key} FROM _merged))""")
+        CREATE OR REPLACE TEMP TABLE _gone AS
+        SELECT {key} FROM {name} WHERE {key} IN ({scope_sql}) AND {key} NOT IN (SELECT {key} FROM _merged)""")
+    fetch_rows(con, name, key, before, "SELECT * FROM _gone")
+    changes.note(con, table, before, "_changed", "_gone")
+    con.execute(f"DELETE FROM {name} WHERE {key} IN (SELECT {key} FROM _changed) OR {key} IN (SELECT {key} FROM _gone)")
     con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM _changed")
 
 
@@ -168,7 +173,7 @@ def _apply(con: duckdb.DuckDBPyConnection, batch: DumpTables, run_id: int) -> Ba
             con.execute(_RESTORE_SIGHTINGS)
         sync(con, COMMENTS, MERGED_COMMENTS, "SELECT comment_id FROM comments WHERE post_id IN (SELECT post_id FROM _affected)")
         record_redirects(con, redirects, run_id)
-        for temp in ("_posts_before", "_comments_before", "_stored_sightings", "_merged", "_changed"):
+        for temp in ("_posts_before", "_comments_before", "_stored_sightings", "_merged", "_changed", "_gone"):
             con.execute(f"DROP TABLE IF EXISTS {temp}")
     return BatchResult(states, counts)
 

@@ -202,7 +202,7 @@ class Warehouse:
             with self.timer("open"):
                 con = open_work(self.files, self._start)
             try:
-                changes.remember(con)
+                changes.start(con)
             except BaseException:
                 con.close()
                 raise
