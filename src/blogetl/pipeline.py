@@ -351,7 +351,7 @@ def run(
     twice is safe (the second run loads nothing new)."""
     with Warehouse.open(db_path, lock_timeout=lock_timeout) as wh:
         with wh.timer("scan"):
-            scanned = scan(raw_dir)
+            scanned = scan(raw_dir, wh.known_files())
             plan, warnings = plan_run(wh, raw_dir, scanned)
         failed, _rejected = load_all(wh, plan.todo, parse_map, chunk_bytes, chunk_dumps)
         summary = wh.finish(after_load=after_load, failed=failed)

@@ -41,20 +41,29 @@ class DumpMeta:
         return read_dump(self.file, self.root)
 
 
-def meta_of(root: Path, file: Path) -> DumpMeta:
-    """Hash and stat one file; a link out of raw/ is neither read nor followed: its identity is where it
-    leads, and it is refused."""
+# A dump whose size and modification time are those the warehouse recorded when it loaded it is
+# not read again (the quick check of rsync and make): path -> (size, modified_at, sha256).
+Known = Mapping[str, tuple[int, datetime, str]]
+
+
+def meta_of(root: Path, file: Path, known: Known | None = None) -> DumpMeta:
+    """Stat and hash one file (a file `known` holds with this size and mtime keeps its recorded sha256);
+    a link out of raw/ is neither read nor followed: its identity is where it leads, and it is refused."""
     target = link_outside(file, root)
     if target is not None:
         rel = relative_name(file, root)
         modified = datetime.fromtimestamp(file.lstat().st_mtime, tz=UTC).replace(tzinfo=None)
         digest = hashlib.sha256(f"symbolic link to {target}".encode("utf-8", "surrogateescape")).hexdigest()  # stable: not read
         return DumpMeta(root, rel, digest, 0, site_hint_for(rel), modified, file, refused=refusal(target))
-    with file.open("rb") as fh:
-        digest = hashlib.file_digest(fh, "sha256").hexdigest()
-    stat = file.stat()
+    stat = file.stat()  # before the bytes: a write while they are hashed shows as a change (changed_since_scan)
     rel = relative_name(file, root)
     modified = datetime.fromtimestamp(stat.st_mtime, tz=UTC).replace(tzinfo=None)
+    recorded = (known or {}).get(rel)
+    if recorded is not None and recorded[0] == stat.st_size and recorded[1] == modified and recorded[2]:
+        digest = recorded[2]
+    else:
+        with file.open("rb") as fh:
+            digest = hashlib.file_digest(fh, "sha256").hexdigest()
     return DumpMeta(root, rel, digest, stat.st_size, site_hint_for(rel), modified, file)
 
 
@@ -63,8 +72,9 @@ def rescan(meta: DumpMeta) -> DumpMeta:
     return meta_of(meta.root, meta.file)
 
 
-def scan(raw_dir: Path | str) -> list[DumpMeta]:
-    """Every dump under raw_dir with its sha256, sorted by path.
+def scan(raw_dir: Path | str, known: Known | None = None) -> list[DumpMeta]:
+    """Every dump under raw_dir with its sha256, sorted by path; those `known` holds with the same size
+    and modification time are not read (touch a file to have it hashed again).
 
     A file deleted or renamed away between listing and hashing (a scraper tidying up) is no
     longer a dump of raw/: it is left out with a warning, and the run goes on.
@@ -73,7 +83,7 @@ def scan(raw_dir: Path | str) -> list[DumpMeta]:
     found = []
     for file in discover_dumps(root):
         try:
-            found.append(meta_of(root, file))
+            found.append(meta_of(root, file, known))
         except FileNotFoundError:
             log.warning("%s disappeared while raw/ was scanned; left out of this run", file)
         except OSError as exc:  # permissions, I/O errors: the run names it and loads the others

@@ -24,7 +24,7 @@ import duckdb
 
 from blogetl.models import PARSER_VERSION, ParseResult
 from blogetl.sources.files import DumpFile
-from blogetl.sources.scan import DumpMeta, Plan, plan
+from blogetl.sources.scan import DumpMeta, Known, Plan, plan
 from blogetl.timing import timed
 from blogetl.warehouse import changes, guard
 from blogetl.warehouse._sql import column_list, connect, literal, transaction
@@ -252,6 +252,14 @@ class Warehouse:
         with self._reading() as con:
             rows = con.execute("SELECT path, sha256, parser_version FROM dumps").fetchall()
         return {path: sha if version == PARSER_VERSION else f"{sha} (parser {version})" for path, sha, version in rows}
+
+    def known_files(self) -> Known:
+        """path -> (size, modification time, sha256) of every dump the warehouse holds, for scan's
+        quick check (a file still of that size and time is not read again)."""
+        with self._reading() as con:
+            rows = con.execute("SELECT path, size, file_modified_at, sha256 FROM dumps WHERE size IS NOT NULL "
+                               "AND file_modified_at IS NOT NULL AND sha256 IS NOT NULL").fetchall()
+        return {path: (int(size), modified, sha) for path, size, modified, sha in rows}
 
     def plan(self, scanned: Sequence[DumpMeta]) -> Plan:
         """Split scanned dumps into new, changed and unchanged; the run counts them as seen."""
