@@ -16,8 +16,9 @@ COUNTED = (POSTS, COMMENTS)
 
 
 def _row_hash(t: Table, alias: str) -> str:
-    """A hash of every column of a row of t."""
-    return f"hash({', '.join(f'{alias}.{c}' for c in t.names)})"
+    """A hash of the counted columns of a row of t (posts.first_seen_at follows the dumps' file times:
+    a dump scraped again moves it for all its posts, which are not updated posts for that)."""
+    return f"hash({', '.join(f'{alias}.{c.name}' for c in t.columns if c.counted)})"
 
 
 def start(con: duckdb.DuckDBPyConnection) -> None:

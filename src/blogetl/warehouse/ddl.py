@@ -75,13 +75,16 @@ def existing_columns(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]
 def add_missing_columns(con: duckdb.DuckDBPyConnection, *parts: str) -> None:
     """Add columns a newer blogetl defines to tables an older one created (loads insert BY NAME).
 
-    NOT NULL is left out: DuckDB cannot add a column with a constraint, and old rows have no value.
+    NOT NULL is left out: DuckDB cannot add a column with a constraint, and old rows have no value
+    unless the column says how to compute it (Column.fill).
     """
     have = existing_columns(con)
     for table in tables(*parts):
         for c in table.columns:
             if c.name not in have.get(table.name, {}):
                 con.execute(f"ALTER TABLE {table.name} ADD COLUMN {c.name} {c.type}")
+                if c.fill is not None and table.name in have:
+                    con.execute(f"UPDATE {table.name} SET {c.name} = {c.fill}")
 
 
 def drop_retired_columns(con: duckdb.DuckDBPyConnection, *parts: str) -> None:

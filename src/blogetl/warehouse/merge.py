@@ -17,7 +17,7 @@ from blogetl.warehouse.schema import COMMENTS, POST_SIGHTINGS, POSTS, Table
 # Which sighting wins: the dump loaded by the latest run, ties broken by path.
 _SIGHTINGS = """
     s AS (
-        SELECT ps.*, (d.last_run_id, d.path) AS recency
+        SELECT ps.*, (d.last_run_id, d.path) AS recency, d.file_modified_at AS seen_at
         FROM {sightings} ps JOIN dumps d USING (dump_id)
         WHERE ps.post_id IN (SELECT post_id FROM _affected)
     )"""
@@ -58,7 +58,8 @@ MERGED_POSTS = f"""
                arg_max({_struct(_TEXT_FIELDS)}, {_BEST}) AS txt,
                arg_max({_struct(_DATE_FIELDS, {"published_dump_id": "dump_id"})}, {_BEST})
                    FILTER (WHERE published_at IS NOT NULL OR published_text IS NOT NULL) AS pub,
-               {", ".join(f"arg_max({f}, (page_kind = 'listing', recency)) FILTER (WHERE {f} IS NOT NULL) AS {f}" for f in _LISTING_FIELDS)}
+               {", ".join(f"arg_max({f}, (page_kind = 'listing', recency)) FILTER (WHERE {f} IS NOT NULL) AS {f}" for f in _LISTING_FIELDS)},
+               min(seen_at) AS first_seen_at
         FROM s GROUP BY post_id
     )
     SELECT {", ".join(f"txt.{c} AS {c}" if c in _TEXT_FIELDS else f"pub.{c} AS {c}" if c in _DATE_FIELDS else c

@@ -39,6 +39,8 @@ class Column:
     not_null: bool = False
     volatile: bool = False
     compression: str | None = None
+    fill: str | None = None  # SQL giving the value of rows an older blogetl wrote, when the column is added
+    counted: bool = True  # a change of it alone counts as a row updated (posts_updated); False: it follows file times
 
 
 @dataclass(frozen=True)
@@ -166,7 +168,11 @@ POSTS = Table(
     _cols(("post_id", "VARCHAR", "stable id: title_key for the first text seen under a title key, a hash of title_key and that "
                                  "text's first body otherwise; the same on every page showing the text"))
     + _cols(*_POST_FIELDS)
-    + _cols(("published_dump_id", "VARCHAR", "the dump whose decoded_text published_start_offset and published_end_offset index")),
+    + _cols(("published_dump_id", "VARCHAR", "the dump whose decoded_text published_start_offset and published_end_offset index"))
+    + (Column("first_seen_at", "TIMESTAMP", "earliest modification time of a dump holding the post (about when it was "
+              "first scraped): breaks ties between equally full versions",
+              fill="(SELECT min(d.file_modified_at) FROM post_sightings ps JOIN dumps d USING (dump_id) "
+                   "WHERE ps.post_id = posts.post_id)", counted=False),),
 )
 
 # A sighting's text is stored only where it differs from its post's (an earlier version, an excerpt, a

@@ -341,8 +341,7 @@ DEDUP_INPUT = View(
     "site, teaser flag and dates. Rename a column of posts and this view, not the stage, changes.",
     """
     SELECT p.post_id, p.title, p.body, p.site, coalesce(p.is_excerpt, false) AS is_excerpt, p.published_at,
-           (SELECT min(d.file_modified_at) FROM post_sightings ps JOIN dumps d USING (dump_id)
-            WHERE ps.post_id = p.post_id) AS first_seen_at
+           p.first_seen_at
     FROM posts p
     """,
     {
