@@ -354,23 +354,25 @@ def test_snapshot_covers_the_dedup_tables(built: Path, tmp_path: Path) -> None:
         t: rows for t, rows in snap.items() if t != "ingest_runs"}
 
 
-def test_posts_first_seen_at_is_stored_and_filled_in_where_an_older_blogetl_had_none(tmp_path: Path) -> None:
+def test_posts_first_seen_at_and_text_hash_are_stored_and_filled_in_where_an_older_blogetl_had_none(tmp_path: Path) -> None:
     """posts.first_seen_at (the dedup stage's tie-break, kept by the load) equals the earliest file
-    time of the post's dumps; a warehouse made before the column existed gets it filled in on its next run."""
+    time of the post's dumps, and posts.text_hash the hash of title and body; a warehouse made before
+    the columns existed gets them filled in on its next run."""
     raw, db = Path(shutil.copytree(SAMPLES, tmp_path / "raw")), tmp_path / "blog.duckdb"
     build(raw, db)
-    expected = """SELECT p.post_id, min(d.file_modified_at) FROM posts p JOIN post_sightings ps USING (post_id)
-                  JOIN dumps d USING (dump_id) GROUP BY p.post_id ORDER BY 1"""
-    stored = "SELECT post_id, first_seen_at FROM posts ORDER BY 1"
+    expected = """SELECT p.post_id, min(d.file_modified_at), any_value(hash(p.title, p.body)) FROM posts p
+                  JOIN post_sightings ps USING (post_id) JOIN dumps d USING (dump_id) GROUP BY p.post_id ORDER BY 1"""
+    stored = "SELECT post_id, first_seen_at, text_hash FROM posts ORDER BY 1"
     with duckdb.connect(str(db), read_only=True) as con:
         want = con.execute(expected).fetchall()
         assert con.execute(stored).fetchall() == want and len(want) == 30
-        assert con.execute("SELECT count(*) FROM posts WHERE first_seen_at IS NULL").fetchone() == (0,)
+        assert con.execute("SELECT count(*) FROM posts WHERE first_seen_at IS NULL OR text_hash IS NULL").fetchone() == (0,)
     with edit_published(db) as con:  # as an older blogetl left it: no such column
         con.execute("DROP VIEW IF EXISTS dedup_input")
         con.execute("DROP VIEW IF EXISTS v_article_copies")
         con.execute("DROP VIEW IF EXISTS v_articles")
         con.execute("ALTER TABLE posts DROP COLUMN first_seen_at")
+        con.execute("ALTER TABLE posts DROP COLUMN text_hash")
     build(raw, db)
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute(stored).fetchall() == want

@@ -185,9 +185,10 @@ def create_input(con: duckdb.DuckDBPyConnection, source: str = "posts", **column
     """Declare ``dedup_input`` over a plain table of posts (tests, notebooks, other warehouses).
 
     ``source`` must have post_id, title, body and site; the other input columns are given as SQL
-    expressions over it (``is_excerpt="is_excerpt"``), and are false or null when not given.
+    expressions over it (``is_excerpt="is_excerpt"``), and are false or null when not given
+    (text_hash: computed from title and body).
     """
-    defaults = {"is_excerpt": "false", "published_at": "NULL", "first_seen_at": "NULL"}
+    defaults = {"is_excerpt": "false", "published_at": "NULL", "first_seen_at": "NULL", "text_hash": "hash(title, body)"}
     exprs = [f"CAST({columns.get(name, defaults.get(name, name))} AS {kind}) AS {name}" for name, kind in sql.INPUT_COLUMNS]
     con.execute(f"CREATE OR REPLACE VIEW {sql.INPUT} AS SELECT {', '.join(exprs)} FROM {source}")
 

@@ -80,11 +80,12 @@ def add_missing_columns(con: duckdb.DuckDBPyConnection, *parts: str) -> None:
     """
     have = existing_columns(con)
     for table in tables(*parts):
-        for c in table.columns:
-            if c.name not in have.get(table.name, {}):
-                con.execute(f"ALTER TABLE {table.name} ADD COLUMN {c.name} {c.type}")
-                if c.fill is not None and table.name in have:
-                    con.execute(f"UPDATE {table.name} SET {c.name} = {c.fill}")
+        added = [c for c in table.columns if c.name not in have.get(table.name, {})]
+        for c in added:
+            con.execute(f"ALTER TABLE {table.name} ADD COLUMN {c.name} {c.type}")
+        fills = [f"{c.name} = {c.fill}" for c in added if c.fill is not None]
+        if fills and table.name in have:  # one UPDATE after the ALTERs (DuckDB refuses an ALTER after an UPDATE)
+            con.execute(f"UPDATE {table.name} SET {', '.join(fills)}")
 
 
 def drop_retired_columns(con: duckdb.DuckDBPyConnection, *parts: str) -> None:

@@ -261,7 +261,8 @@ def update_fts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         _create(con)
     ensure_macros(con)
     s = FTS_SCHEMA
-    con.execute("CREATE OR REPLACE TEMP TABLE _fts_current AS SELECT post_id, hash(title, body) AS h FROM posts")
+    # posts.text_hash is hash(title, body), kept by the load: no body is read to find the changed posts
+    con.execute("CREATE OR REPLACE TEMP TABLE _fts_current AS SELECT post_id, coalesce(text_hash, hash(title, body)) AS h FROM posts")
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _fts_drop AS
         SELECT docid FROM {s}.docs d ANTI JOIN _fts_current c ON c.post_id = d.post_id AND c.h = d.h""")
     dropped = int(con.execute("SELECT count(*) FROM _fts_drop").fetchone()[0])  # type: ignore[index]

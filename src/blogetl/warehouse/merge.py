@@ -27,6 +27,7 @@ _TEXT_FIELDS = ("title", "body", "truncated", "title_key", "title_derived", "is_
 _DATE_FIELDS = ("published_at", "published_text", "published_start_offset", "published_end_offset", "published_dump_id")
 _LISTING_FIELDS = ("byline_author", "byline_date", "comment_count_declared", "reactions")
 _BEST = "(NOT truncated AND NOT coalesce(is_excerpt, false), recency)"
+_TEXT_HASH = "hash(txt.title, txt.body)"  # posts.text_hash, as its Column.fill computes it
 
 
 def _struct(fields: tuple[str, ...], source: dict[str, str] | None = None) -> str:
@@ -62,7 +63,8 @@ MERGED_POSTS = f"""
                min(seen_at) AS first_seen_at
         FROM s GROUP BY post_id
     )
-    SELECT {", ".join(f"txt.{c} AS {c}" if c in _TEXT_FIELDS else f"pub.{c} AS {c}" if c in _DATE_FIELDS else c
+    SELECT {", ".join(f"txt.{c} AS {c}" if c in _TEXT_FIELDS else f"pub.{c} AS {c}" if c in _DATE_FIELDS
+                      else f"{_TEXT_HASH} AS {c}" if c == "text_hash" else c
                       for c in POSTS.names)} FROM merged"""
 
 # The thread comes from the latest complete sighting on a single page (or any page that showed comments).

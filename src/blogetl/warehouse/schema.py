@@ -172,7 +172,9 @@ POSTS = Table(
     + (Column("first_seen_at", "TIMESTAMP", "earliest modification time of a dump holding the post (about when it was "
               "first scraped): breaks ties between equally full versions",
               fill="(SELECT min(d.file_modified_at) FROM post_sightings ps JOIN dumps d USING (dump_id) "
-                   "WHERE ps.post_id = posts.post_id)", counted=False),),
+                   "WHERE ps.post_id = posts.post_id)", counted=False),
+       Column("text_hash", "UBIGINT", "DuckDB hash() of title and body: the search index and the dedup stage compare it to "
+              "find the posts whose text changed without reading every body", fill="hash(title, body)", counted=False)),
 )
 
 # A sighting's text is stored only where it differs from its post's (an earlier version, an excerpt, a

@@ -338,10 +338,10 @@ V_ARTICLES = View(
 DEDUP_INPUT = View(
     "dedup_input",
     "What the dedup stage reads (blogetl.dedup.sql.INPUT_COLUMNS): one row per post with its text, "
-    "site, teaser flag and dates. Rename a column of posts and this view, not the stage, changes.",
+    "site, teaser flag, dates and text hash. Rename a column of posts and this view, not the stage, changes.",
     """
     SELECT p.post_id, p.title, p.body, p.site, coalesce(p.is_excerpt, false) AS is_excerpt, p.published_at,
-           p.first_seen_at
+           p.first_seen_at, p.text_hash
     FROM posts p
     """,
     {
@@ -352,6 +352,7 @@ DEDUP_INPUT = View(
         "is_excerpt": "the post is a listing page's teaser of an article (posts.is_excerpt; false when unknown)",
         "published_at": "publication date the page states (posts.published_at)",
         "first_seen_at": "earliest modification time of a dump holding the post: breaks ties between equally full versions",
+        "text_hash": "hash of title and body (posts.text_hash): a post whose hash (or site) changed is fingerprinted again",
     },
 )
 
