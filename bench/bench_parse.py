@@ -6,7 +6,7 @@ processes; then the shipped samples, a large synthetic listing and a saved page 
 
 The floor is reading, decoding (UTF-8, NFC) and splitting the same bytes into lines in one process
 (``bench/scale.py``'s ``floor``); the parse stage is ``blogetl.pipeline.parse_dump`` (read, decode,
-parse, Arrow tables with the identity sketch), the same dumps one after the other in one process.
+parse, Arrow tables), the same dumps one after the other in one process.
 Both are the best of --repeat passes in this run, so the ratio compares like with like on a busy
 machine (CPU time too: steadier than wall time when other processes share the cores).  Without
 --raw, --mb MB of generated VK listing pages (``bench/scale.py``'s corpus) are written to a
@@ -25,7 +25,7 @@ import tracemalloc
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from blogetl.parse.identity import page_sighting
+from blogetl.parse.identity import sketch
 from blogetl.parse.parser import parse_bytes
 from blogetl.pipeline import parse_dump, parse_in_processes
 from blogetl.sources.decode import decode_dump
@@ -69,8 +69,10 @@ def stages(metas: Sequence[DumpMeta], repeat: int, workers: bool) -> None:
         "decode (decode_dump)": lambda: [decode_dump(d.data, filename=d.path) for d in dumps],
         "parse_bytes (decode + parse)": lambda: [parse_bytes(d.data, filename=d.path, site_hint=d.site_hint, line_uses=False)
                                                  for d in dumps],
-        "identity sketches": lambda: [page_sighting(p) for p in posts],
-        "to_arrow (sketches included)": lambda: [to_arrow(d, r) for d, r in zip(dumps, results, strict=True)],
+        # not in the stage since the sketch is made only when a sighting is compared: what it would cost
+        "identity sketches, were every post sketched": lambda: [sketch(p.body, partial=p.truncated or p.is_excerpt)
+                                                               for p in posts],
+        "to_arrow": lambda: [to_arrow(d, r) for d, r in zip(dumps, results, strict=True)],
     }
     print(f"parse stage on {len(metas)} dumps, {mb:.1f} MB, {lines:,} lines, {len(posts):,} posts "
           f"({sum(len(d.text) for d in decoded) / 1e6:.1f} M characters decoded); best of {repeat}, "
@@ -172,7 +174,7 @@ def single_line(sizes_mb: tuple[int, ...] = (2, 8)) -> None:
     """A dump that is one line (issue 14: 50 MB took 211 s to ingest, most of it the full-text
     index): the parse stage's share grows linearly with it."""
     unit = " ".join(line.strip() for line in (RAW / "004_49aed72cbd58d17c.txt").read_text().split("\n") if line.strip()) + " "
-    print("parse stage: a dump that is one line (decode + parse, then Arrow tables with the sketch)")
+    print("parse stage: a dump that is one line (decode + parse, then Arrow tables)")
     for mb in sizes_mb:
         data = (unit * (mb * 1_000_000 // len(unit.encode()) + 1)).encode()
         dump = DumpFile("one_line.txt", data, "0" * 64, len(data), None)

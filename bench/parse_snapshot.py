@@ -5,9 +5,8 @@ Usage:
     python bench/parse_snapshot.py compare OLD.jsonl NEW.jsonl
 
 `write` parses each input (``parse_bytes``: posts, comments, rejects, line uses, the decoded text,
-every field) and turns it into the Arrow tables the loader gets (``to_arrow``, with the identity
-sketch), and writes one JSON line per input.  `compare` names every input whose line differs and
-the first field that does.  The inputs: raw/'s samples, the fixture pages, /work/exp/raw20 (and a
+every field) and turns it into the Arrow tables the loader gets (``to_arrow``), and writes one JSON
+line per input.  `compare` names every input whose line differs and the first field that does.  The inputs: raw/'s samples, the fixture pages, /work/exp/raw20 (and a
 slice of raw100), every page under /work/realpages*/pages; and variants made from the samples and
 real pages so that every decoding path is taken: each as a saved HTML page, as text with HTML
 remnants, as cp1252 bytes, as mojibake (UTF-8 read as cp1252), with CRLF line ends, and under a

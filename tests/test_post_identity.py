@@ -99,7 +99,7 @@ def sample_sightings() -> list[tuple[str, int, Sighting]]:
     for path in sorted(SAMPLES.glob("*.txt")):
         for post in parse_bytes(path.read_bytes(), filename=path.name).posts:
             s = identity.page_sighting(post, path.name, path.name)
-            out.append((path.name[:3], post.position, Sighting("k", path.name, s.rank, s.sketch, s.partial)))
+            out.append((path.name[:3], post.position, Sighting("k", path.name, s.rank, s.body, s.partial)))
     return out
 
 
@@ -449,7 +449,7 @@ def _cut(draw: st.DrawFn, text: str, min_words: int = 0) -> str:
 
 def _sighting(body: str, page: int, partial: bool = False, post_id: str = "") -> Sighting:
     """A sighting of key 'k' on page n."""
-    return Sighting("k", f"p{page}", (f"{page:03d}.txt", 1), sketch(body, partial=partial), partial, post_id)
+    return Sighting("k", f"p{page}", (f"{page:03d}.txt", 1), body, partial, post_id)
 
 
 @PROPERTY
@@ -524,7 +524,7 @@ def test_edits_and_rescrapes_never_split(seen: list[tuple[str, bool]], batches: 
     size = -(-len(sightings) // batches)
     for start in range(0, len(sightings), size):
         batch = sightings[start : start + size]
-        kept += [Sighting(s.key, s.page, s.rank, s.sketch, s.partial, pid) for s, pid in zip(batch, resolve(batch, kept), strict=True)]
+        kept += [Sighting(s.key, s.page, s.rank, s.body, s.partial, pid) for s, pid in zip(batch, resolve(batch, kept), strict=True)]
     assert len({s.post_id for s in kept}) == 1
 
 

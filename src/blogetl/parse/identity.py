@@ -7,11 +7,14 @@ headline reused months later put different texts under one key.  Under each key 
 therefore one *text*: sightings join a post when their bodies are the same text (unchanged,
 edited, truncated or an excerpt of it), and every other text gets an id of its own.
 
-A body is summarised by a ``Sketch`` (stored with each sighting in the warehouse): the xxh3
-hash of its normalised words, the number of distinct word 4-gram shingles, the smallest
-``SKETCH_SIZE`` shingle hashes (a bottom-k sketch) and its first ``HEAD_CHARS`` normalised
-characters.  ``same_text`` decides from two sketches; ``resolve`` gives every new sighting its
-post id; ``disambiguate`` applies the rule within one page for the parser.
+A body is summarised by a ``Sketch``: the xxh3 hash of its normalised words, the number of
+distinct word 4-gram shingles, the smallest ``SKETCH_SIZE`` shingle hashes (a bottom-k sketch)
+and its first ``HEAD_CHARS`` normalised characters.  A ``Sighting`` carries its body and makes
+its sketch only when it is first compared: most sightings (a title key seen once, nothing stored
+under it) never are, and sketching every post cost the parse stage 18x the floor.  The sketch is
+never stored: the warehouse re-sketches a stored sighting from its text when a run needs it.
+``same_text`` decides from two sketches (equal bodies need none); ``resolve`` gives every new
+sighting its post id; ``disambiguate`` applies the rule within one page for the parser.
 
 ``resolve`` works key by key: complete sightings first, then cut-short ones, each in rank order
 (path, position).  A sighting joins the first post that takes it: posts of kept sightings (their
@@ -54,6 +57,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import xxhash
 
@@ -160,19 +164,24 @@ def is_fragment(s: Sighting) -> bool:
 
 @dataclass(frozen=True)
 class Sighting:
-    """A post as one page showed it: its key, page, order, body sketch, and the id it has or had."""
+    """A post as one page showed it: its key, page, order, body, and the id it has or had."""
 
     key: str
     page: str
     rank: tuple[str, int]  # (path, position): the first sighting of a text names it
-    sketch: Sketch
+    body: str
     partial: bool = False  # truncated, or an excerpt: its text is (about) a prefix of the post's
     post_id: str = ""
+
+    @cached_property
+    def sketch(self) -> Sketch:
+        """The body's sketch, made when first needed (most sightings are never compared)."""
+        return sketch(self.body, partial=self.partial)
 
 
 def same_text(a: Sighting, b: Sighting) -> bool:
     """True when two sightings show the same post's text (edited, cut short or excerpted)."""
-    if a.sketch.text_hash == b.sketch.text_hash:
+    if a.body == b.body or a.sketch.text_hash == b.sketch.text_hash:  # equal bodies: equal text hashes, no sketch made
         return True
     small, large = sorted((a, b), key=lambda s: (not s.partial, s.sketch.shingles))
     if small.partial:
@@ -190,14 +199,17 @@ class _Post:
     post_id: str | None
     members: list[Sighting] = field(default_factory=list)
     pages: set[str] = field(default_factory=set)
-    complete: dict[str, Sighting] = field(default_factory=dict)  # body hash -> a sighting showing it
+    # body -> a sighting showing it.  Keyed by the body, not its sketch's text hash, so that no sketch is made
+    # here: bodies with equal words (one text hash) have equal sketches (a sketch is made of the words and
+    # the partial flag, which one dict shares), so same_text against either gives the same answer.
+    complete: dict[str, Sighting] = field(default_factory=dict)
     partial: dict[str, Sighting] = field(default_factory=dict)
 
     def add(self, s: Sighting) -> None:
         """Take s into the post."""
         self.members.append(s)
         self.pages.add(s.page)
-        (self.partial if s.partial else self.complete).setdefault(s.sketch.text_hash, s)
+        (self.partial if s.partial else self.complete).setdefault(s.body, s)
 
     def open_to(self, s: Sighting, one_per_page: bool) -> bool:
         """s's page does not show this post already (or pages may repeat a post)."""
@@ -243,7 +255,7 @@ def _resolve_key(key: str, new: list[Sighting], kept: list[Sighting], prev: list
     for i in sorted(range(len(new)), key=lambda i: (new[i].partial, new[i].rank)):  # complete first: a cut one then joins its text
         s = new[i]
         post = next((p for p in posts if p.takes(s, one_per_page)), None)
-        if post is None and is_fragment(s):
+        if post is None and posts and is_fragment(s):  # posts first: a fragment's sketch only when it could join one
             post = next((p for p in posts if p.open_to(s, one_per_page)), None)
         if post is None:
             post = _Post(None)
@@ -291,7 +303,7 @@ def _fresh(key: str, anchor: str, taken: set[str]) -> str:
 def page_sighting(post: Post, page: str = "", path: str = "") -> Sighting:
     """A parsed post as a sighting of its page."""
     partial = post.truncated or post.is_excerpt
-    return Sighting(post.title_key or post.post_id, page, (path, post.position), sketch(post.body, partial=partial), partial)
+    return Sighting(post.title_key or post.post_id, page, (path, post.position), post.body, partial)
 
 
 def disambiguate(posts: Sequence[Post], comments: Sequence[Comment]) -> tuple[list[Post], list[Comment]]:

@@ -13,14 +13,7 @@ import pyarrow.compute as pc
 
 from blogetl.ids import stable_id
 from blogetl.models import DumpStatus, ParseResult, Post
-from blogetl.parse.identity import (
-    HEAD_CHARS,
-    SHINGLE_WORDS,
-    SKETCH_SIZE,
-    Sketch,
-    disambiguate,
-    page_sighting,
-)
+from blogetl.parse.identity import HEAD_CHARS, SHINGLE_WORDS, SKETCH_SIZE, disambiguate
 from blogetl.sources.files import DumpFile
 from blogetl.warehouse.schema import (
     COMMENT_SIGHTINGS,
@@ -96,7 +89,8 @@ STAGED_TABLES: tuple[Table, ...] = (DUMPS, POST_SIGHTINGS, COMMENT_SIGHTINGS, RE
 
 
 def layout_digest() -> str:
-    """A hash of what parsed-dump tables hold (staged schemas, sketch settings), for the parse cache key."""
+    """A hash of what parsed-dump tables hold (staged schemas; the sketch settings, which post ids of repeated
+    titles on a page depend on), for the parse cache key."""
     layout = [str(arrow_schema(t)) for t in STAGED_TABLES] + [str(v) for v in (SHINGLE_WORDS, SKETCH_SIZE, HEAD_CHARS)]
     return stable_id("layout", *layout)
 
@@ -143,18 +137,12 @@ def _dump_row(dump: DumpFile, result: ParseResult, modified_at: datetime | None)
     }
 
 
-def sketch_columns(s: Sketch) -> dict[str, Any]:
-    """A body sketch as post_sightings columns."""
-    return {"body_hash": s.text_hash, "body_shingles": s.shingles, "body_sketch": list(s.mins), "body_head": s.head}
-
-
 def _post_rows(dump_id: str, posts: Sequence[Post]) -> list[dict[str, Any]]:
     """post_sightings rows of one dump: one per post id, the first complete copy, with its copies counted."""
     copies = Counter(p.post_id for p in posts)
     cols = set(POST_SIGHTINGS.staged)
     return [
-        {**p.model_dump(include=cols), "page_kind": p.page_kind.value, "dump_id": dump_id, "copies": copies[p.post_id],
-         **sketch_columns(page_sighting(p).sketch)}
+        {**p.model_dump(include=cols), "page_kind": p.page_kind.value, "dump_id": dump_id, "copies": copies[p.post_id]}
         for p in sorted(posts, key=lambda p: (p.truncated, p.position))  # a complete sighting first
     ]
 

@@ -37,7 +37,6 @@ def _struct(fields: tuple[str, ...], source: dict[str, str] | None = None) -> st
 
 _TODO = "SELECT dump_id FROM _batch WHERE state <> 'unchanged'"
 _IN_TODO = f"dump_id IN ({_TODO})"
-_BATCH_ONLY = column_list(c.name for c in POST_SIGHTINGS.batch_only)  # the identity sketch: never stored
 
 # A post sighting's text is stored only where it is not its post's current text (null: posts.body).
 # Posts merge from every sighting of the affected posts as it will be after the batch, each with its
@@ -50,7 +49,7 @@ _STORED_SIGHTINGS = f"""
     WHERE ps.post_id IN (SELECT post_id FROM _affected) AND ps.dump_id NOT IN ({_TODO})"""
 _SIGHTINGS_AFTER = f"""(
     SELECT * FROM _stored_sightings
-    UNION ALL BY NAME SELECT * EXCLUDE ({_BATCH_ONLY}) FROM _in_post_sightings WHERE {_IN_TODO})"""
+    UNION ALL BY NAME SELECT * FROM _in_post_sightings WHERE {_IN_TODO})"""
 
 MERGED_POSTS = f"""
     WITH {_SIGHTINGS.format(sightings=_SIGHTINGS_AFTER)}, merged AS (
@@ -81,7 +80,7 @@ MERGED_COMMENTS = f"""
 # The batch's sightings, once posts are merged.
 _ADD_SIGHTINGS = f"""
     INSERT INTO post_sightings BY NAME
-    SELECT i.* EXCLUDE ({_BATCH_ONLY}) REPLACE (CASE WHEN i.body = m.body THEN NULL ELSE i.body END AS body)
+    SELECT i.* REPLACE (CASE WHEN i.body = m.body THEN NULL ELSE i.body END AS body)
     FROM _in_post_sightings i LEFT JOIN _merged m USING (post_id) WHERE i.{_IN_TODO}"""
 # The stored sightings of other dumps whose post's text changed: the text they showed is kept where it
 # no longer is the post's, and dropped where it now is.

@@ -19,7 +19,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from blogetl.parse.identity import Sighting, Sketch, comment_ids, resolve, same_text, sketch
+from blogetl.parse.identity import Sighting, comment_ids, resolve, same_text
 from blogetl.warehouse._sql import fetch_rows
 from blogetl.warehouse.arrow import DumpTables
 from blogetl.warehouse.schema import COMMENT_SIGHTINGS, arrow_schema
@@ -28,7 +28,7 @@ _TODO = "SELECT dump_id FROM _batch WHERE state <> 'unchanged'"
 _STORED = """
     SELECT coalesce(s.title_key, s.post_id) AS title_key, s.post_id, s.dump_id, d.path, s.position,
            coalesce(s.truncated, false) OR coalesce(s.is_excerpt, false) AS partial,
-           NULL AS body_sketch, coalesce(s.body, p.body) AS body
+           coalesce(s.body, p.body) AS body
     FROM post_sightings s JOIN dumps d USING (dump_id) LEFT JOIN _posts_before p USING (post_id)"""
 _KEPT = f"""{_STORED}
     WHERE s.title_key IN (SELECT title_key FROM _resolve_keys) AND s.dump_id NOT IN ({_TODO})"""
@@ -49,15 +49,9 @@ class Redirect:
 
 
 def _sighting(row: dict[str, Any]) -> Sighting:
-    """A stored or incoming post_sightings row as an identity sighting (a stored one has no sketch: it
-    is sketched from its text)."""
-    partial = bool(row["partial"])
-    if row["body_sketch"] is None:
-        sk = sketch(row["body"] or "", partial=partial)
-    else:
-        sk = Sketch(row["body_hash"], row["body_shingles"], tuple(row["body_sketch"]), row["body_head"])
-    return Sighting(row["title_key"] or row["post_id"], row["dump_id"], (row["path"], row["position"]), sk, partial,
-                    row["post_id"])
+    """A stored or incoming post_sightings row as an identity sighting (sketched from its text only if compared)."""
+    return Sighting(row["title_key"] or row["post_id"], row["dump_id"], (row["path"], row["position"]), row["body"] or "",
+                    bool(row["partial"]), row["post_id"])
 
 
 def _stored(con: duckdb.DuckDBPyConnection, sql: str) -> list[Sighting]:
@@ -68,8 +62,7 @@ def _stored(con: duckdb.DuckDBPyConnection, sql: str) -> list[Sighting]:
 def _incoming(batch: DumpTables, todo: set[str]) -> list[Sighting]:
     """The batch's sightings of new and changed dumps, in table order."""
     paths = dict(zip(batch.dumps.column("dump_id").to_pylist(), batch.dumps.column("path").to_pylist(), strict=True))
-    cols = ["title_key", "post_id", "dump_id", "position", "truncated", "is_excerpt", "body_hash", "body_shingles",
-            "body_sketch", "body_head", "body"]
+    cols = ["title_key", "post_id", "dump_id", "position", "truncated", "is_excerpt", "body"]
     rows = batch.post_sightings.select(cols).to_pylist()
     return [_sighting({**r, "path": paths[r["dump_id"]], "partial": r["truncated"] or r["is_excerpt"]})
             for r in rows if r["dump_id"] in todo]

@@ -52,7 +52,6 @@ class Table:
     key: tuple[str, ...]
     columns: tuple[Column, ...]
     part: str = WAREHOUSE
-    batch_only: tuple[Column, ...] = ()  # what a load supplies for its own use and never stores
     retired: tuple[str, ...] = ()  # columns an older blogetl stored: dropped by ensure_schema
 
     @property
@@ -195,14 +194,8 @@ POST_SIGHTINGS = Table(
         *(_SIGHTING_BODY if spec[0] == "body" else spec for spec in _POST_FIELDS),
         ("copies", "INTEGER", "times the page shows this text (1; 2 or more when a page repeats a post: the row keeps the first complete copy)"),
     ),
-    # The identity sketch of the batch's sightings (blogetl.parse.identity), for the batch's own
-    # resolution: a stored sighting is sketched again from its text on the rare run that needs it.
-    batch_only=_cols(
-        ("body_hash", "VARCHAR", "identity sketch: xxh3 of the body's normalised words"),
-        ("body_shingles", "INTEGER", "identity sketch: distinct word 4-grams of the body (a cut-short or excerpt body leaves out its last word)"),
-        ("body_sketch", "UBIGINT[]", "identity sketch: the smallest xxh3 hashes of those 4-grams (bottom-k)"),
-        ("body_head", "VARCHAR", "identity sketch: the first characters of the normalised body, to match a cut-short sighting"),
-    ),
+    # The identity sketch (blogetl.parse.identity) is neither stored nor staged: a sighting is sketched
+    # from its text when identity compares it, which most sightings never need.
     retired=("body_hash", "body_shingles", "body_sketch", "body_head"),
 )
 
@@ -491,8 +484,8 @@ _ARROW_TYPES = {
 
 
 def arrow_schema(table: Table) -> pa.Schema:
-    """The Arrow schema of what a load supplies for a table: its staged columns, then its batch-only ones."""
-    return pa.schema([(c.name, _ARROW_TYPES[c.type]) for c in (*table.columns, *table.batch_only) if c.staged])
+    """The Arrow schema of what a load supplies for a table: its staged columns."""
+    return pa.schema([(c.name, _ARROW_TYPES[c.type]) for c in table.columns if c.staged])
 
 
 def tables(*parts: str) -> tuple[Table, ...]:
