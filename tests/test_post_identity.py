@@ -119,6 +119,29 @@ def test_the_sketch_of_a_sample_post() -> None:
     assert (cut.head, cut.shingles) == (" ".join(identity.words(post.body[:200])[:-1])[: identity.HEAD_CHARS], 28)
 
 
+def test_only_sightings_that_are_compared_are_sketched(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The parse stage sketches no post whose title is alone on its page; equal bodies are one text without a sketch."""
+    made: list[str] = []
+    real = identity.sketch
+
+    def counted(body: str, *, partial: bool = False) -> identity.Sketch:
+        made.append(body)
+        return real(body, partial=partial)
+
+    monkeypatch.setattr(identity, "sketch", counted)
+    for path in sorted(SAMPLES.glob("*.txt")):
+        data = path.read_bytes()
+        tables = to_arrow(DumpFile(path.name, data, "0" * 64, len(data), None), parse_bytes(data, filename=path.name))
+        assert tables.post_sightings.num_rows > 0
+    assert made == []
+    posts = parse_text(TWO_TITLES).posts  # two texts under one title: compared, so both sketched
+    assert len({p.post_id for p in posts}) == 2 and sorted(made) == sorted(p.body for p in posts)
+    made.clear()
+    listed, cut = _sighting(posts[0].body, 1), _sighting(posts[0].body, 2, partial=True)
+    assert same_text(listed, cut) and same_text(cut, listed) and made == []
+    assert not same_text(listed, _sighting(posts[1].body, 3)) and sorted(made) == sorted(p.body for p in posts)
+
+
 # --- one page -----------------------------------------------------------------------------------
 
 
