@@ -12,8 +12,10 @@ import duckdb
 import pytest
 
 from blogetl import pipeline
+from blogetl.parse.parser import parse_bytes
+from blogetl.sources.files import DumpFile
 from blogetl.warehouse import ensure_schema, extension_directory, shell_sql
-from blogetl.warehouse.arrow import STAGED_TABLES
+from blogetl.warehouse.arrow import STAGED_TABLES, to_arrow
 from blogetl.warehouse.examples import EXAMPLES
 from blogetl.warehouse.schema import INGEST_RUNS, TABLES, arrow_schema
 
@@ -87,6 +89,17 @@ def test_staged_arrow_schemas_match_the_tables(con: duckdb.DuckDBPyConnection) -
         names = arrow_schema(table).names
         assert [c for c in columns if c in names] == names  # a load supplies stored columns only, in the table's order
     assert {t.name for t in TABLES} >= {t.name for t in STAGED_TABLES}
+
+
+def test_a_parsed_dump_s_tables_have_the_staged_schemas() -> None:
+    """to_arrow's tables (rows converted as one struct array, or the shared empty table) are typed as a load expects."""
+    kinds = set()
+    dumps = [(p.name, p.read_bytes()) for p in sorted(SAMPLES.glob("*.txt"))] + [("empty.txt", b"")]  # the last: a reject
+    for name, data in dumps:
+        tables = to_arrow(DumpFile(name, data, "0" * 64, len(data), None), parse_bytes(data, filename=name))
+        assert [t.schema for t in tables.tables()] == [arrow_schema(t) for t in STAGED_TABLES]
+        kinds |= {(name, t.num_rows > 0) for name, t in zip(("dumps", "posts", "comments", "rejects"), tables.tables(), strict=True)}
+    assert kinds >= {("posts", True), ("comments", True), ("comments", False), ("rejects", True), ("rejects", False)}
 
 
 def test_swedish_full_text_search_finds_inflected_forms(con: duckdb.DuckDBPyConnection) -> None:

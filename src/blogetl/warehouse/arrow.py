@@ -86,6 +86,9 @@ class DumpTables:
 
 
 STAGED_TABLES: tuple[Table, ...] = (DUMPS, POST_SIGHTINGS, COMMENT_SIGHTINGS, REJECTS)
+# Per staged table: its rows' type, and the table holding no row (a table is immutable: one serves every dump).
+_ROW_TYPES = {t.name: pa.struct(list(arrow_schema(t))) for t in STAGED_TABLES}
+_EMPTY = {t.name: arrow_schema(t).empty_table() for t in STAGED_TABLES}
 
 
 def layout_digest() -> str:
@@ -97,7 +100,7 @@ def layout_digest() -> str:
 
 def empty_tables() -> DumpTables:
     """A batch holding no dump."""
-    return DumpTables(*(arrow_schema(t).empty_table() for t in STAGED_TABLES))
+    return DumpTables(*(_EMPTY[t.name] for t in STAGED_TABLES))
 
 
 def dump_id_for(path: str) -> str:
@@ -121,8 +124,11 @@ def _unique(rows: Iterable[dict[str, Any]], key: Sequence[str]) -> list[dict[str
 
 
 def _table(table: Table, rows: Iterable[dict[str, Any]]) -> pa.Table:
-    """An Arrow table of a warehouse table's staged columns, keys made unique."""
-    return pa.Table.from_pylist(_unique(rows, table.key), schema=arrow_schema(table))
+    """An Arrow table of a warehouse table's staged columns, keys made unique.  The rows are converted as
+    one struct array: half the time of pa.Table.from_pylist, which converts column by column, and a dump's
+    tables are small, so the time per conversion counts."""
+    unique = _unique(rows, table.key)
+    return pa.Table.from_struct_array(pa.array(unique, type=_ROW_TYPES[table.name])) if unique else _EMPTY[table.name]
 
 
 def _dump_row(dump: DumpFile, result: ParseResult, modified_at: datetime | None) -> dict[str, Any]:
