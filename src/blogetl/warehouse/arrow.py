@@ -128,7 +128,9 @@ def _table(table: Table, rows: Iterable[dict[str, Any]]) -> pa.Table:
     one struct array: half the time of pa.Table.from_pylist, which converts column by column, and a dump's
     tables are small, so the time per conversion counts."""
     unique = _unique(rows, table.key)
-    return pa.Table.from_struct_array(pa.array(unique, type=_ROW_TYPES[table.name])) if unique else _EMPTY[table.name]
+    if not unique:
+        return _EMPTY[table.name]
+    return pa.Table.from_batches([pa.RecordBatch.from_struct_array(pa.array(unique, type=_ROW_TYPES[table.name]))])
 
 
 def _dump_row(dump: DumpFile, result: ParseResult, modified_at: datetime | None) -> dict[str, Any]:
