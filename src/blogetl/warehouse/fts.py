@@ -262,7 +262,9 @@ def update_fts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     ensure_macros(con)
     s = FTS_SCHEMA
     # posts.text_hash is hash(title, body), kept by the load: no body is read to find the changed posts
-    con.execute("CREATE OR REPLACE TEMP TABLE _fts_current AS SELECT post_id, coalesce(text_hash, hash(title, body)) AS h FROM posts")
+    # (any expression naming body, even a coalesce that never needs it, makes the scan read them all;
+    # a null hash matches no document, so such a post is indexed again at every run, never missed)
+    con.execute("CREATE OR REPLACE TEMP TABLE _fts_current AS SELECT post_id, text_hash AS h FROM posts")
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _fts_drop AS
         SELECT docid FROM {s}.docs d ANTI JOIN _fts_current c ON c.post_id = d.post_id AND c.h = d.h""")
     dropped = int(con.execute("SELECT count(*) FROM _fts_drop").fetchone()[0])  # type: ignore[index]
@@ -291,7 +293,7 @@ def update_fts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
             FROM _fts_forms f JOIN {s}.lemmas l USING (form) GROUP BY ALL""")
         con.execute(f"""
             INSERT INTO {s}.docs
-            SELECT {base} + t.rn, t.post_id, coalesce(l.len, 0), t.h FROM _fts_todo t
+            SELECT {base} + t.rn, t.post_id, coalesce(l.len, 0), coalesce(t.h, 0) FROM _fts_todo t
             LEFT JOIN (SELECT docid, sum(tf) AS len FROM _fts_terms GROUP BY docid) l ON l.docid = {base} + t.rn
             WHERE t.rn > {lo} AND t.rn <= {lo + BATCH_POSTS}""")
         # In docid order: the docid column compresses to runs and the terms of a post sit together
