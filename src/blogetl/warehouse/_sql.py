@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
 import duckdb
+import pyarrow as pa
 
 # DuckDB installs a "known" extension from extensions.duckdb.org when a statement or a file
 # needs it (opening a SQLite file under a .duckdb name fetches sqlite_scanner): never here.
@@ -48,6 +49,17 @@ def fetch_rows(con: duckdb.DuckDBPyConnection, table: str, key: str, into: str, 
         con.execute(f"INSERT INTO {into} SELECT * FROM {table} WHERE {key} IN (SELECT {key} FROM _fetch_keys)")
     con.execute("DROP TABLE _fetch_keys")
     return int(found[0]) if found else 0
+
+
+@contextmanager
+def strings(con: duckdb.DuckDBPyConnection, name: str, column: str, values: Sequence[str]) -> Iterator[None]:
+    """A relation `name` of one VARCHAR column holding values, for the block: registered Arrow (a list
+    parameter such as `unnest(?::VARCHAR[])` is converted value by value: 0.76 s for 10,000 paths)."""
+    con.register(name, pa.table({column: pa.array(list(values), pa.string())}))
+    try:
+        yield
+    finally:
+        con.unregister(name)
 
 
 @contextmanager

@@ -13,7 +13,7 @@ from typing import Any
 
 import duckdb
 
-from blogetl.warehouse._sql import connect
+from blogetl.warehouse._sql import connect, strings
 from blogetl.warehouse.acks import Ack, acks
 from blogetl.warehouse.errors import WarehouseError
 from blogetl.warehouse.guard import pending_runs
@@ -63,7 +63,7 @@ def published_acks(db_path: Path | str) -> dict[str, Ack]:
 
 def dump_states(db_path: Path | str, paths: Sequence[str]) -> dict[str, tuple[str, str, bool]]:
     """path -> (sha256, status, missing from raw/) of the named dumps the warehouse holds."""
-    with published(db_path) as con:
+    with published(db_path) as con, strings(con, "_paths", "path", paths):
         rows = con.execute("SELECT path, sha256, status, missing_since_run_id IS NOT NULL FROM dumps "
-                           "WHERE path IN (SELECT unnest(?::VARCHAR[]))", [list(paths)]).fetchall()
+                           "WHERE path IN (SELECT path FROM _paths)").fetchall()
     return {path: (sha, status, missing) for path, sha, status, missing in rows}

@@ -27,7 +27,7 @@ from blogetl.sources.files import DumpFile
 from blogetl.sources.scan import DumpMeta, Known, Plan, plan
 from blogetl.timing import timed
 from blogetl.warehouse import changes, guard
-from blogetl.warehouse._sql import column_list, connect, literal, transaction
+from blogetl.warehouse._sql import column_list, connect, literal, strings, transaction
 from blogetl.warehouse.acks import dumps_to_look_at
 from blogetl.warehouse.arrow import DumpTables, to_arrow
 from blogetl.warehouse.ddl import ensure_schema
@@ -292,16 +292,14 @@ class Warehouse:
         if self._con is not None:
             self._flag_missing(present)
             return
-        with self._reading() as con:
-            row = con.execute("SELECT count(*) FROM dumps WHERE path NOT IN (SELECT unnest(?::VARCHAR[]))",
-                              [present]).fetchone()
+        with self._reading() as con, strings(con, "_present", "path", present):
+            row = con.execute("SELECT count(*) FROM dumps WHERE path NOT IN (SELECT path FROM _present)").fetchone()
         self._counts["dumps_missing"] = int(row[0]) if row else 0
 
     def _flag_missing(self, present: Sequence[str]) -> None:
         """Mark dumps gone from raw/ with this run (once), clear the mark of those back; delete nothing."""
         con = self.con
-        con.execute("CREATE OR REPLACE TEMP TABLE _present AS SELECT unnest(?::VARCHAR[]) AS path", [list(present)])
-        with transaction(con):
+        with strings(con, "_present", "path", present), transaction(con):
             con.execute("""UPDATE dumps SET missing_since_run_id = NULL
                            WHERE missing_since_run_id IS NOT NULL AND path IN (SELECT path FROM _present)""")
             con.execute("UPDATE dumps SET missing_since_run_id = ? WHERE missing_since_run_id IS NULL "
