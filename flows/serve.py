@@ -11,11 +11,11 @@ async context (`coroutine 'Runner.astop' was never awaited`), so blogetl drives 
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 from contextlib import suppress
 from pathlib import Path
 
-import psutil
 from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
 from prefect.deployments.runner import RunnerDeployment
 from prefect.logging import get_logger
@@ -64,7 +64,7 @@ async def serve_until_stopped(deployment: RunnerDeployment, stop: asyncio.Event 
             started.result()
             return
         log.info("stopping: no new runs; a run in progress is cancelled")
-        terminate_runs()
+        terminate_runs(runner)
         if runner.started:
             await runner.astop()
         with suppress(asyncio.CancelledError):
@@ -77,13 +77,15 @@ async def serve_until_stopped(deployment: RunnerDeployment, stop: asyncio.Event 
     log.info("stopped")
 
 
-def terminate_runs() -> None:
-    """SIGTERM the flow runs in progress (the processes the runner started: this process's children).
-    Each aborts where it is and publishes nothing.  The runner's own cancellation acts only after its
-    next poll of the API, seconds later (6 s measured), by when a small run has published."""
-    for child in psutil.Process().children():
-        with suppress(psutil.NoSuchProcess):
-            child.terminate()
+def terminate_runs(runner: Runner) -> None:
+    """SIGTERM the flow runs in progress, the processes the runner started (its process map, which
+    Prefect 3.8's own SIGTERM handling reads too; never other children of this process, such as a
+    temporary server).  Each aborts where it is and publishes nothing.  The runner's own
+    cancellation acts only after its next poll of the API, seconds later (6 s measured), by when
+    a small run has published."""
+    for entry in list(getattr(runner, "_flow_run_process_map", {}).values()):
+        with suppress(ProcessLookupError):
+            os.kill(entry["pid"], signal.SIGTERM)
 
 
 def serve(cron: str = DEFAULT_CRON, raw_dir: str = DEFAULT_RAW, db_path: str = DEFAULT_DB) -> None:
