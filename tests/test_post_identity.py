@@ -577,3 +577,22 @@ def test_the_warehouse_groups_sightings_the_same_way_whatever_the_load_order(
                 wh.load([_parsed(p, "Titel", b, t) for p, b, t in dumps[start : start + size]], batch_size=rnd.randint(1, 3))
         groups = rows(db, "SELECT list(d.path ORDER BY d.path) FROM post_sightings s JOIN dumps d USING (dump_id) GROUP BY s.post_id")
     assert sorted(g for (g,) in groups) == sorted([[p for p, _, _ in sorted(dumps) if p.startswith("same_")], ["other_a.txt"], ["other_b.txt"]])
+
+
+def test_one_text_under_two_titles_on_a_page_scraped_again_gets_no_redirect(tmp_path: Path) -> None:
+    """A page showing one text under two titles (a re-post under another headline) holds two posts;
+    scraping the page again with a third post edited moves no id: no redirect, as in a clean build."""
+    same, other = paragraphs("001", 2), paragraphs("002", 3)
+    page = listing(("Första rubriken", "2 kommentarer", same), ("Andra rubriken", "1 kommentar", same),
+                   ("Tredje rubriken", "3 kommentarer", other))
+    raw, db = write(tmp_path / "raw", {"vk_listing.txt": page}), tmp_path / "blog.duckdb"
+    pipeline.run(raw, db)
+    before = rows(db, "SELECT post_id, title FROM posts ORDER BY post_id")
+    assert len(before) == 3
+    edited = other[:-1] + [other[-1] + " Uppdaterad med en mening till."]
+    write(raw, {"vk_listing.txt": listing(("Första rubriken", "2 kommentarer", same), ("Andra rubriken", "1 kommentar", same),
+                                          ("Tredje rubriken", "3 kommentarer", edited))})
+    summary = pipeline.run(raw, db).summary
+    assert (summary.dumps_changed, summary.posts_updated) == (1, 1)
+    assert rows(db, "SELECT post_id, title FROM posts ORDER BY post_id") == before
+    assert rows(db, "SELECT * FROM post_redirects") == []

@@ -113,15 +113,19 @@ def _move_comments(table: pa.Table, moved: dict[tuple[str, str], str]) -> pa.Tab
 
 
 def _redirects(prev: list[Sighting], final: list[Sighting]) -> list[Redirect]:
-    """A replaced dump's old sightings whose text now has another id: split (same key) or rekeyed."""
+    """A replaced dump's old sightings whose text now has another id: split (same key) or rekeyed.
+    An old sighting whose text the page still shows under its own id has gone nowhere (a page may show
+    one text under two titles: the two posts are not redirects of each other)."""
     by_page: dict[str, list[Sighting]] = defaultdict(list)
     for s in final:
         by_page[s.page].append(s)
-    out = {
-        Redirect(p.post_id, n.post_id, "split" if p.key == n.key else "rekeyed")
-        for p in prev for n in by_page.get(p.page, ())
-        if p.post_id != n.post_id and same_text(p, n)
-    }
+    out = set()
+    for p in prev:
+        page = by_page.get(p.page, ())
+        if any(n.post_id == p.post_id and same_text(p, n) for n in page):
+            continue  # its text is on the page under its id still: another post of the same text is not where it went
+        out |= {Redirect(p.post_id, n.post_id, "split" if p.key == n.key else "rekeyed")
+                for n in page if p.post_id != n.post_id and same_text(p, n)}
     return sorted(out, key=lambda r: (r.old_post_id, r.new_post_id))
 
 
