@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-import warnings
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-import ftfy
-from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
-from bs4.element import CData, NavigableString, PageElement, Tag
 from charset_normalizer import from_bytes
 
 SourceFormat = Literal["text", "html", "binary", "empty"]
@@ -37,11 +32,7 @@ _MOJIBAKE_HINT = re.compile("[ÃÂ][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\
 # The glued tail is a short capitalised line with no sentence end (a sentence going on after an
 # ellipsis ends with one).
 _GLUED_HEADLINE = re.compile(r"(?<=\w)…(?=[A-ZÅÄÖ][^\s.!?…:;]*(?:[ \t]+[^\s.!?…:;]+){1,12}$)", re.M)
-_MANY_BLANKS = re.compile(r"\n{3,}")
-_TEXT_TYPES = (NavigableString, CData)  # what get_text() shows: not comments, doctypes or declarations
 _LEVEL, _LEVEL_END = "\x02", "\x03"  # list-depth sentinels, control characters no text keeps
-_LEVEL_RUN = re.compile("\x02+\x03")
-_SOURCE_SPACE = re.compile(r"[ \t\n\r\f]+")  # what a browser collapses (not the nbsp)
 
 
 @dataclass(frozen=True)
@@ -118,121 +109,11 @@ def looks_binary(data: bytes) -> bool:
 
 
 def html_to_text(markup: str, *, document: bool) -> str:
-    """Turn HTML (a page, or text with remnants) into lines and blank-line paragraphs."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
-        soup = BeautifulSoup(markup, "lxml")
-    text = render(soup, document=document)
-    if document:
-        lines = [indent_line(line) for line in text.split("\n")]
-        text = _MANY_BLANKS.sub("\n\n", "\n".join(lines)).strip("\n") + "\n"
-    return text
+    """Turn HTML (a page, or text with remnants) into lines and blank-line paragraphs (sources/html.py:
+    imported here, on the first dump that has HTML, so a run of text dumps never loads bs4)."""
+    from blogetl.sources import html
 
-
-@dataclass
-class _List:
-    """A list being rendered: its element and the number of its last item so far."""
-
-    tag: Tag
-    number: int
-
-
-@dataclass
-class _Item:
-    """A list item being rendered: its nesting level, its marker, and whether the marker is out."""
-
-    level: int
-    marker: str
-    shown: bool = False
-
-
-def render(soup: BeautifulSoup, *, document: bool) -> str:
-    """The text of a parsed page, walked once (bs4's own insert/replace would be quadratic).
-
-    Always: <br> is a line break, and code, metadata and navigation (DROP_TAGS) are left out.
-    For a page (document=True), as a browser's text copy shows it, which is how the text
-    dumps look: block elements are paragraphs, line breaks in the source are spaces (not in
-    <pre>), and a list item opens with its marker ('1.' in an <ol>, '•' in a <ul>) indented
-    one space per list level, its own text one more, so nested comment replies keep their
-    depth. Indentation travels as sentinel runs that indent_line() turns into spaces.
-    """
-    out: list[str] = []
-    lists: list[_List] = []  # open lists, innermost last
-    items: list[_Item] = []
-    stack: list[tuple[Tag, Iterator[PageElement]]] = [(soup, iter(soup.children))]
-    pre = 0
-    while stack:
-        tag, children = stack[-1]
-        child = next(children, None)
-        if child is None:  # leaving tag
-            stack.pop()
-            close(tag, out, lists, items, document)
-            pre -= tag.name == "pre"
-            continue
-        if type(child) in _TEXT_TYPES:
-            out.append(text_of(str(child), items, collapse=document and not pre))
-        elif isinstance(child, Tag) and child.name not in DROP_TAGS:
-            if child.name == "br":
-                out.append("\n")
-                continue
-            if document:
-                open_(child, out, lists, items)
-            pre += child.name == "pre"
-            stack.append((child, iter(child.children)))
-    return "".join(out)
-
-
-def open_(tag: Tag, out: list[str], lists: list[_List], items: list[_Item]) -> None:
-    """What a page's element starts with: a paragraph break, a list's counter, an item's marker."""
-    if tag.name in BLOCK_TAGS:
-        out.append("\n\n")
-    if tag.name in ("ol", "ul"):
-        start = str(tag.get("start", "1"))
-        lists.append(_List(tag, (int(start) if start.isdigit() else 1) - 1))
-    elif tag.name == "li":
-        marker = "•"
-        if lists and tag.parent is lists[-1].tag and lists[-1].tag.name == "ol":
-            lists[-1].number += 1
-            marker = f"{lists[-1].number}."
-        items.append(_Item(max(1, len(lists)), marker))
-
-
-def close(tag: Tag, out: list[str], lists: list[_List], items: list[_Item], document: bool) -> None:
-    """What a page's element ends with."""
-    if not document:
-        return
-    if tag.name == "li" and items:
-        items.pop()  # an item without text of its own shows nothing: a lone marker is not content
-    elif tag.name in ("ol", "ul") and lists:
-        lists.pop()
-    if tag.name in BLOCK_TAGS:
-        out.append("\n\n")
-
-
-def text_of(text: str, items: list[_Item], *, collapse: bool) -> str:
-    """A text node as rendered: source space collapsed, inside an item marked with its level."""
-    if collapse:
-        text = _SOURCE_SPACE.sub(" ", text)
-    if not items or not text.strip():
-        return text
-    item = items[-1]
-    if item.shown:
-        return _level_mark(item.level + 1) + text
-    item.shown = True
-    return f"{_level_mark(item.level)}{item.marker} {text.lstrip()}"
-
-
-def _level_mark(level: int) -> str:
-    return _LEVEL * level + _LEVEL_END
-
-
-def indent_line(line: str) -> str:
-    """A rendered line, stripped; a list line gets the indentation its first sentinel names."""
-    m = _LEVEL_RUN.search(line)
-    body = _LEVEL_RUN.sub("", line).strip()
-    if m is None or not body or line[: m.start()].strip():
-        return body
-    return " " * (m.end() - m.start() - 1) + body
+    return html.html_to_text(markup, document=document)
 
 
 # Elements whose content the HTML parser reads as raw text up to their end tag: one never closed
@@ -282,6 +163,8 @@ def repair_mojibake(text: str) -> tuple[str, bool]:
     if not ("Ã" in text or "Â" in text or "â€" in text) or not _MOJIBAKE_HINT.search(text):  # a substring test first: fast
         return text, False
     # line by line: one line that cannot be repaired (bytes lost on the way) keeps the others fixable
+    import ftfy  # here, not at the top: few dumps need it, and it costs a run 0.06 s to import
+
     fixed = "\n".join(ftfy.fix_encoding(line) if _MOJIBAKE_HINT.search(line) else line for line in text.split("\n"))
     return fixed, fixed != text
 
