@@ -29,7 +29,7 @@ from blogetl.pipeline import (
     parse_dump,
     plan_run,
 )
-from blogetl.sources.scan import DumpMeta, rescan, scan
+from blogetl.sources.scan import DumpMeta, Known, rescan, scan
 from blogetl.warehouse import DumpTables, IngestSummary, Warehouse
 from blogetl.warehouse.arrow import layout_digest
 from flows import (
@@ -96,10 +96,11 @@ def transient_errors(_task: Any, _run: Any, state: State) -> bool:
     return False
 
 
-@task(name="discover-dumps")
-def discover(raw_dir: str) -> list[DumpMeta]:
-    """Every dump under raw/ with its sha256."""
-    return scan(raw_dir)
+@task(name="discover-dumps", cache_policy=NO_CACHE)
+def discover(raw_dir: str, known: Known | None = None) -> list[DumpMeta]:
+    """Every dump under raw/ with its sha256; one `known` holds with the same size and modification
+    time keeps its recorded sha256 unread (the library's quick check, scan())."""
+    return scan(raw_dir, known)
 
 
 class DumpsUnreadable(Exception):
@@ -249,13 +250,13 @@ def ingest_flow(raw_dir: str = DEFAULT_RAW, db_path: str = DEFAULT_DB, dedup: bo
     """Discover, parse in parallel, load with one writer, deduplicate, publish, report."""
     logger = get_run_logger()
     prune_cache()
-    scanned = with_retried_reads(discover(raw_dir))
     try:
         wh = open_warehouse(db_path)
     except Exception as exc:
         end_or_retry(exc)
         raise
     try:
+        scanned = with_retried_reads(discover(raw_dir, wh.known_files()))
         plan, warnings = plan_run(wh, raw_dir, scanned)
         todo = plan.todo
         logger.info("%d dumps under %s, %d new or changed", len(scanned), raw_dir, len(todo))

@@ -47,6 +47,36 @@ def test_first_run_loads_samples_and_second_run_changes_nothing(prefect_server, 
     assert count(db, "SELECT count(*) FROM ingest_runs") == 1
 
 
+def test_the_flow_hashes_only_files_whose_size_or_time_changed(prefect_server, raw_copy, tmp_path, monkeypatch):
+    """The flow's discovery uses the warehouse's record as the library does: a re-run reads no dump
+    to hash it, and an edit of the same size (a new mtime) is hashed and loaded."""
+    import hashlib
+
+    from flows.ingest import run_ingest
+
+    db = tmp_path / "blog.duckdb"
+    assert run_ingest(str(raw_copy), str(db), dedup=False)[0].is_completed()
+    hashed: list[str] = []
+    digest = hashlib.file_digest
+
+    def counting(fh, name):
+        hashed.append(Path(fh.name).name)
+        return digest(fh, name)
+
+    monkeypatch.setattr(hashlib, "file_digest", counting)
+    state, report = run_ingest(str(raw_copy), str(db), dedup=False)
+    assert state.is_completed() and report.summary.dumps_unchanged == 5
+    assert hashed == []
+    name = "001_2e98f75a052abd0d.txt"
+    text = (raw_copy / name).read_bytes()
+    (raw_copy / name).write_bytes(text.replace(b"tandv\xc3\xa5rd", b"TANDV\xc3\x85RD", 1))
+    state, report = run_ingest(str(raw_copy), str(db), dedup=False)
+    assert state.is_completed()
+    assert hashed == [name]
+    assert (report.summary.dumps_changed, report.summary.dumps_unchanged) == (1, 4)
+    assert count(db, "SELECT count(*) FROM posts WHERE body LIKE '%TANDVÅRD%'") == 1
+
+
 def test_the_run_waits_for_its_task_runs_to_be_recorded(prefect_server, raw_copy, tmp_path):
     """Task runs are recorded from events behind the flow; a temporary server must not stop before."""
     from prefect.client.orchestration import get_client
