@@ -56,6 +56,13 @@ def test_incremental_runs_hold_what_a_clean_build_holds(tmp_path: Path) -> None:
     raw.mkdir()
     corpus = scale.Corpus(raw, seed=3)
     first = corpus.grow(0.25)
+    # a page that shows one text under two titles (a re-post under another headline), scraped
+    # again below with its third post edited: the case that once gave live posts wrong redirects
+    donor = first[0].read_text(encoding="utf-8").split("\n\n")
+    same, other = donor[2], donor[6]
+    twice = raw / "000000_vk_one_text_two_titles.txt"
+    posts = [("Samma text, första rubriken", same), ("Samma text, andra rubriken", same), ("En tredje rubrik", other)]
+    twice.write_text(scale.listing_page(posts, random.Random(1)), encoding="utf-8")
     held_back = tmp_path / "later"
     held_back.mkdir()
     for path in first[len(first) // 2 :]:
@@ -69,6 +76,8 @@ def test_incremental_runs_hold_what_a_clean_build_holds(tmp_path: Path) -> None:
     assert pipeline.run(raw, inc, after_load=stages).ok  # the rest, and new ones
     changed = corpus.change(0.2, random.Random(5))
     assert changed
+    posts[2] = ("En tredje rubrik", other + " Uppdaterad med en mening till.")
+    twice.write_text(scale.listing_page(posts, random.Random(1)), encoding="utf-8")
     assert pipeline.run(raw, inc, after_load=stages).ok  # changed dumps: one post edited in each
     clean = tmp_path / "clean.duckdb"
     assert pipeline.run(raw, clean, after_load=stages).ok
@@ -77,3 +86,7 @@ def test_incremental_runs_hold_what_a_clean_build_holds(tmp_path: Path) -> None:
     assert mine["posts"] and mine["fts"] and mine["post_pairs"] and mine["article_members"]
     for table in sorted(mine):
         assert mine[table] == theirs[table], table
+    with duckdb.connect(str(inc), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM posts WHERE title LIKE 'Samma text, %'").fetchone() == (2,)
+        # no post of this corpus ever changes its id, so no run may redirect one (a clean build has none)
+        assert con.execute("SELECT * FROM post_redirects").fetchall() == []
