@@ -11,7 +11,9 @@ beside it that fresh readers replay. So:
   size, mtime in ns), its tables' row counts, and a digest of the inputs the run read (the dumps'
   paths and sha256, the after-load stages, blogetl's own code);
 - a private copy of what was published (`.blog.base.duckdb`) is the next run's starting point (renamed
-  to the working copy: no copy at the start of a run) and the source of a repair;
+  to the working copy: no copy at the start of a run) and the source of a repair; a publish makes it
+  from the file it replaces, writing only the blocks that changed (blockcopy.py), when nothing else
+  has that file open;
 - every run (and `blogetl ack`) first compares the published file with the record: another inode, size
   or mtime, or a write-ahead log beside it, means it was written outside blogetl; it is then restored
   from the base copy (and the run says so, naming what changed: rows per table, extra tables);
@@ -44,6 +46,7 @@ import duckdb
 import xxhash
 
 from blogetl.sources.scan import DumpMeta
+from blogetl.warehouse import blockcopy
 from blogetl.warehouse._sql import connect
 from blogetl.warehouse.errors import WarehouseError
 from blogetl.warehouse.files import WarehouseFiles, _fsync, discard_work, set_aside_stale_wal, wal
@@ -375,19 +378,53 @@ def publish(con: duckdb.DuckDBPyConnection, files: WarehouseFiles, *, run_id: in
                     inputs=inputs)
     write_record(files, record, files.state_next)
     set_aside_stale_wal(files)
+    previous = _keep_previous(files)
     os.replace(files.work, files.published)
     _fsync(files.published.parent)
     os.replace(files.state_next, files.state)
-    keep_base(files, record)
+    keep_base(files, record, previous)
     return warnings
 
 
-def keep_base(files: WarehouseFiles, record: Record) -> None:
-    """Copy the just-published file to the private base copy and record it; a file written meanwhile
-    (the copy is no longer what was published) leaves no base copy."""
+def _keep_previous(files: WarehouseFiles) -> bool:
+    """Keep the file about to be replaced under the base copy's temporary name (a hard link), when it
+    is as the last publish left it: the next base copy is made from it by writing only what changed."""
+    tmp = files.base.with_name(files.base.name + ".tmp")
+    tmp.unlink(missing_ok=True)
+    last = read_record(files)
+    if last is None or FileId.of(files.published) != last.published or wal(files.published).exists():
+        return False
+    try:
+        os.link(files.published, tmp)
+    except OSError:  # a file system without hard links: the base copy is a full copy
+        return False
+    return True
+
+
+def _update_copy(source: Path, target: Path) -> bool:
+    """Bring target, the file source replaced, up to source's bytes by writing only the blocks that differ
+    (warehouse/blockcopy.py); False (target removed) when it cannot: something else still has the old
+    file open (an analyst's session reading the previous version), or the layout is not DuckDB's."""
+    try:
+        os.chmod(target, 0o644)
+        written = blockcopy.patch(source, target)
+    except (blockcopy.NotPatchable, OSError) as exc:
+        log.info("base copy: %s; copying the whole file", exc)
+        target.unlink(missing_ok=True)
+        return False
+    log.info("base copy: %d of %d bytes written", written, source.stat().st_size)
+    _fsync(target)
+    return True
+
+
+def keep_base(files: WarehouseFiles, record: Record, previous: bool = False) -> None:
+    """Make the private base copy of the just-published file and record it: the replaced file brought up
+    to date when `previous` kept it (the blocks that changed written), else a full copy. A file written
+    meanwhile (the copy is no longer what was published) leaves no base copy."""
     tmp = files.base.with_name(files.base.name + ".tmp")
     try:
-        _copy(files.published, tmp)
+        if not (previous and _update_copy(files.published, tmp)):
+            _copy(files.published, tmp)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
