@@ -53,6 +53,7 @@ def test_buckets_and_chunks_do_not_change_the_result(monkeypatch: pytest.MonkeyP
     assert len(whole["pairs"]) > 50 and any(r[7] > 1 for r in whole["members"])  # there is something to find
     monkeypatch.setattr(stage, "BUCKET_ROWS", 997)  # dozens of buckets for lines and fingerprints
     monkeypatch.setattr(stage, "VERIFY_CHUNK", 7)
+    monkeypatch.setattr(stage, "DOCS_WINDOW", 20)  # one read for one to three chunks of 7 candidates
     monkeypatch.setattr(stage, "OUTLET_SLICE", 13)
     monkeypatch.setattr(stage, "SINGLES_SLICE", 11)
     monkeypatch.setattr(work, "VOCAB_LIMIT", 50)

@@ -62,6 +62,7 @@ STATE_TABLES = ("dedup_docs", "dedup_lines", "dedup_fingerprints", "dedup_boiler
 BUCKET_ROWS = 2_000_000  # rows of a bucketed aggregation (blogetl.dedup.sql)
 OUTLET_SLICE = 20_000  # posts read for outlet phrases at a time
 VERIFY_CHUNK = 1000  # candidates aligned per chunk: the bodies and alignments held at once
+DOCS_WINDOW = 20_000  # posts whose bodies one read fetches for verification (~40 MB of text)
 SINGLES_SLICE = 100_000  # new single-post articles given ids at a time
 PARALLEL_MIN_ITEMS = 3  # slices or chunks of work below which a pool costs more than it saves
 
@@ -410,11 +411,11 @@ def verify(con: duckdb.DuckDBPyConnection, candidates: list[Candidate], cfg: Ded
     """Align every candidate; store verified pairs and their passages, drop the rest; returns counts.
 
     Candidates come sorted by post_a and are aligned VERIFY_CHUNK at a time, each chunk with the
-    bodies it needs, so memory does not grow with the corpus (a post in two chunks is read twice).
+    bodies it needs; bodies are read for as many chunks at once as need at most DOCS_WINDOW posts,
+    so memory does not grow with the corpus and the posts' bodies are not scanned once a chunk.
     """
     boiler = frozenset(r[0] for r in con.execute(sql.BOILER_KEYS).fetchall())  # few: recurring lines
-    tasks = (w.VerifyTask(candidates[lo : lo + VERIFY_CHUNK], _chunk_docs(con, candidates[lo : lo + VERIFY_CHUNK]),
-                          boiler, cfg) for lo in range(0, len(candidates), VERIFY_CHUNK))
+    tasks = (w.VerifyTask(chunk, docs, boiler, cfg) for chunk, docs in _chunks_with_docs(con, candidates))
     relations: dict[str, int] = {}
     for done in mapper(w.verify, tasks):
         _insert(con, "post_pairs", done.pairs)
@@ -426,11 +427,25 @@ def verify(con: duckdb.DuckDBPyConnection, candidates: list[Candidate], cfg: Ded
             "relations_found": dict(sorted(relations.items()))}
 
 
-def _chunk_docs(con: duckdb.DuckDBPyConnection, chunk: Sequence[Candidate]) -> list[tuple[str, str, bool]]:
-    """(post_id, body, is_excerpt) of the posts a chunk of candidates needs."""
-    with _temp(con, "_dedup_need"):
-        _temp_ids(con, "_dedup_need", sorted({c.post_a for c in chunk} | {c.post_b for c in chunk}))
-        return [(pid, body, bool(excerpt)) for pid, body, excerpt in con.execute(sql.VERIFY_DOCS).fetchall()]
+def _chunks_with_docs(con: duckdb.DuckDBPyConnection,
+                      candidates: list[Candidate]) -> Iterator[tuple[list[Candidate], list[tuple[str, str, bool]]]]:
+    """Each chunk of VERIFY_CHUNK candidates with (post_id, body, is_excerpt) of the posts it needs,
+    by post_id. One read fetches the bodies of consecutive chunks that need DOCS_WINDOW posts at most
+    (each read scans the posts' bodies: at 1 GB, 0.5 s a read)."""
+    chunks = [candidates[lo : lo + VERIFY_CHUNK] for lo in range(0, len(candidates), VERIFY_CHUNK)]
+    needs = [sorted({c.post_a for c in chunk} | {c.post_b for c in chunk}) for chunk in chunks]
+    start = 0
+    while start < len(chunks):
+        window, end = set(needs[start]), start + 1
+        while end < len(chunks) and len(window.union(needs[end])) <= DOCS_WINDOW:
+            window.update(needs[end])
+            end += 1
+        with _temp(con, "_dedup_need"):
+            _temp_ids(con, "_dedup_need", sorted(window))
+            docs = {pid: (pid, body, bool(excerpt)) for pid, body, excerpt in con.execute(sql.VERIFY_DOCS).fetchall()}
+        for chunk, need in zip(chunks[start:end], needs[start:end], strict=True):
+            yield chunk, [docs[pid] for pid in need if pid in docs]
+        start = end
 
 
 # --- outlets --------------------------------------------------------------------------------

@@ -101,11 +101,20 @@ def memory_limit() -> str:
     return os.environ.get("BLOGETL_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)
 
 
+# DuckDB checkpoints when its write-ahead log passes 16 MB, so a run checkpointed at nearly every
+# commit (the load's, each stage's), each checkpoint rewriting the blocks the run had touched so far.
+# The working copy is private and its log thrown away with it when a run fails, so it checkpoints
+# rarely: measured on +1 % new dumps on a 1 GB warehouse, load 3.96 -> 1.07 s, dedup 8.96 -> 6.21 s,
+# index 3.71 -> 3.07 s, the one checkpoint at publish 0.2 -> 1.1 s; a 100 MB build 57.8 -> 52.0 s.
+WAL_AUTOCHECKPOINT = "1GB"
+
+
 def limit_memory(con: duckdb.DuckDBPyConnection, files: WarehouseFiles) -> None:
-    """Bound the writer's memory and give it a temp folder next to the working copy."""
+    """Bound the writer's memory, give it a temp folder next to the working copy, and let it checkpoint rarely."""
     con.execute(f"SET memory_limit = {literal(memory_limit())}")
     con.execute(f"SET temp_directory = {literal(str(files.work) + '.tmp')}")
     con.execute("SET preserve_insertion_order = false")
+    con.execute(f"SET wal_autocheckpoint = {literal(WAL_AUTOCHECKPOINT)}")
 
 
 def last_run_id(con: duckdb.DuckDBPyConnection, record: guard.Record | None = None) -> int:
