@@ -22,6 +22,7 @@ import pytest
 from fixtures.dumps import SAMPLES
 
 from blogetl import pipeline
+from blogetl.warehouse import fts
 from blogetl.warehouse.fts import INDEX_VERSION, lemmatize, load_fts, update_fts
 
 QUERIES = [
@@ -109,7 +110,10 @@ def warehouse(tmp_path: Path) -> Path:
     return db
 
 
-def test_scores_equal_the_extensions_after_edits_additions_and_removals(warehouse: Path) -> None:
+@pytest.mark.parametrize("batch", [fts.BATCH_POSTS, 2])  # 2: batches of posts far apart by rowid (edited in place, appended)
+def test_scores_equal_the_extensions_after_edits_additions_and_removals(warehouse: Path, batch: int,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fts, "BATCH_POSTS", batch)
     con = duckdb.connect(str(warehouse))
     load_fts(con)  # for the reference index only
     same_as_a_fresh_extension_index(con)
