@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import accumulate, compress
-from operator import attrgetter
+from itertools import accumulate, chain, compress, count, repeat
+from operator import add, attrgetter, sub
 from typing import NamedTuple
 
 from pydantic import TypeAdapter
@@ -15,7 +15,7 @@ from blogetl.models import LineRole, LineUse, Reject, RejectReason
 from blogetl.parse import patterns as pt
 
 _LINE_USES = TypeAdapter(list[LineUse])
-_START, _END = attrgetter("start"), attrgetter("end")
+_START, _END, _NO, _TEXT = attrgetter("start"), attrgetter("end"), attrgetter("no"), attrgetter("text")
 
 
 class Line(NamedTuple):
@@ -50,6 +50,20 @@ class Ledger:
         if line.no in self.uses:
             raise AssertionError(f"line {line.no} accounted for twice")
         self.uses[line.no] = (line, role, note)
+
+    def mark_all(self, lines: Sequence[Line], role: LineRole, note: str = "") -> None:
+        """ledger.mark of each line, in one update."""
+        uses = self.uses
+        before = len(uses)
+        nos = list(map(_NO, lines))
+        if not uses.keys().isdisjoint(nos):
+            for line in lines:
+                self.mark(line, role, note)  # raises at the line accounted for before
+        uses.update(zip(nos, zip(lines, repeat(role), repeat(note), strict=False), strict=True))
+        if len(uses) != before + len(nos):  # a line given twice
+            seen: set[int] = set()
+            no = next(no for no in nos if no in seen or seen.add(no))  # type: ignore[func-returns-value]
+            raise AssertionError(f"line {no} accounted for twice")
 
     def line_uses(self) -> list[LineUse]:
         """The uses as records, in line order."""
@@ -94,17 +108,23 @@ class PostDraft:
 
     def span(self) -> tuple[int, int]:
         """Start and end offsets of every line the draft covers: title, byline, region."""
-        lines = [ln for ln in (self.title_line, self.byline_line, *self.region) if ln is not None]
-        return (min(map(_START, lines)), max(map(_END, lines))) if lines else (0, 0)
+        heads = [ln for ln in (self.title_line, self.byline_line) if ln is not None]
+        if not heads and not self.region:
+            return 0, 0
+        return (min(chain(map(_START, heads), map(_START, self.region))),
+                max(chain(map(_END, heads), map(_END, self.region))))
 
 
 def split_lines(text: str) -> list[Line]:
     """Split text into its non-blank lines with their character offsets (newline excluded)."""
     raws = text.split("\n")
     texts = list(map(str.strip, raws))
-    ends = list(accumulate(map(len, raws)))  # characters of lines 0..i, newlines left out
-    return [Line(no, ends[no] + no - len(raws[no]), ends[no] + no, raws[no], texts[no])
-            for no in compress(range(len(raws)), texts)]
+    # end offset of line no: characters of lines 0..no plus the no newlines before it
+    ends = list(compress(map(add, accumulate(map(len, raws)), count()), texts))
+    kept = list(compress(raws, texts))
+    starts = map(sub, ends, map(len, kept))
+    # tuple.__new__ over the columns: a Line per line without a Python-level constructor call
+    return list(map(tuple.__new__, repeat(Line), zip(compress(count(), texts), starts, ends, kept, filter(None, texts), strict=True)))
 
 
 def collapse_spaces(text: str) -> str:
@@ -116,11 +136,16 @@ def collapse_spaces(text: str) -> str:
 def join_paragraphs(lines: Iterable[Line]) -> str:
     """Join lines: adjacent lines with a newline, paragraphs with a blank line; runs of
     whitespace inside a stripped line become one space."""
-    out: list[str] = []
-    prev = -2
-    for line in lines:
-        if prev >= 0:
-            out.append("\n" if line.no == prev + 1 else "\n\n")
-        out.append(collapse_spaces(line.text))
-        prev = line.no
+    lines = lines if isinstance(lines, list) else list(lines)
+    texts = list(map(collapse_spaces, map(_TEXT, lines)))
+    if len(texts) < 2:
+        return texts[0] if texts else ""
+    nos = list(map(_NO, lines))
+    gaps = list(map(sub, nos[1:], nos[:-1]))
+    if 1 not in gaps:  # paragraphs only
+        return "\n\n".join(texts)
+    out = [texts[0]]
+    for gap, text in zip(gaps, texts[1:], strict=True):
+        out.append("\n" if gap == 1 else "\n\n")
+        out.append(text)
     return "".join(out)

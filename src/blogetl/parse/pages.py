@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 
 from blogetl.models import LineRole
@@ -66,14 +66,35 @@ def chrome_of(text: str, profile: Profile) -> str | None:
     """Which chrome a stripped line is for this profile, or None: its chrome lines, then the first
     of its chrome patterns that matches (the platform's pages hold only its own chrome; other
     pages also the chrome every site prints, and read-more links)."""
-    if text in profile.chrome_lines:
-        return profile.chrome_lines[text]
+    return chrome_test(profile)(text)
+
+
+def chrome_test(profile: Profile) -> Callable[[str], str | None]:
+    """chrome_of for one profile as a function of the line alone (made once per profile: a loop
+    over a page's lines fetches it once and calls it per line)."""
+    cached = _CHROME_TESTS.get(id(profile))
+    if cached is not None and cached[0] is profile:
+        return cached[1]
+    regex, notes = _chrome_regex(profile)
+    chrome_lines, match = profile.chrome_lines, regex.match
+
+    def test(text: str) -> str | None:
+        if text in chrome_lines:
+            return chrome_lines[text]
+        m = match(text)
+        return notes[m.lastgroup] if m is not None and m.lastgroup is not None else None
+
+    _CHROME_TESTS[id(profile)] = (profile, test)
+    return test
+
+
+def chrome_regex(profile: Profile) -> re.Pattern[str]:
+    """The profile's chrome patterns as one (what chrome_of matches a line that is no chrome line with)."""
     cached = _CHROME_REGEXES.get(id(profile))
-    regex, notes = cached[1:] if cached is not None and cached[0] is profile else _chrome_regex(profile)
-    m = regex.match(text)
-    return notes[m.lastgroup] if m is not None and m.lastgroup is not None else None
+    return cached[1] if cached is not None and cached[0] is profile else _chrome_regex(profile)[0]
 
 
+_CHROME_TESTS: dict[int, tuple[Profile, Callable[[str], str | None]]] = {}
 _CHROME_REGEXES: dict[int, tuple[Profile, re.Pattern[str], dict[str, str]]] = {}
 _BACKREFERENCE = re.compile(r"\\[1-9]|\(\?P=|\(\?\(")
 
@@ -372,7 +393,8 @@ def post_header(content: Sequence[Line], i: int, profile: Profile) -> list[Line]
 
 def is_stamp(text: str) -> bool:
     """A short line that carries a date: a stamp, a byline date, 'Publicerad: …'."""
-    return len(text) <= 80 and not is_prose(text) and bool(find_dates(text))
+    # find_dates finds nothing without a year's first digits: tested first, the cheapest
+    return len(text) <= 80 and ("19" in text or "20" in text) and not is_prose(text) and bool(find_dates(text))
 
 
 def entry_drafts(content: Sequence[Line], ledger: Ledger, profile: Profile, closed: bool) -> list[PostDraft] | None:

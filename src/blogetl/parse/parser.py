@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import chain, compress
+from itertools import chain, compress, count
 from operator import attrgetter
 from typing import Any
 
@@ -25,6 +25,7 @@ from blogetl.sources.decode import decode_dump, normalise_text
 
 _WS = re.compile(r"\s+")
 _TEXT = attrgetter("text")
+_LABEL = pt.COMMENT_LABEL_LINE.match
 
 
 @dataclass
@@ -139,10 +140,8 @@ def opens_thread(lines: Sequence[Line], i: int, profile: Profile) -> bool:
 
 def split_page_end(lines: Sequence[Line], profile: Profile) -> tuple[list[Line], list[Line]]:
     """Split at the first closing chrome line ('Arkiv', RSS footer): content, tail."""
-    for i, line in enumerate(lines):
-        if line.text in profile.end_chrome:
-            return list(lines[:i]), list(lines[i:])
-    return list(lines), []
+    i = next(compress(count(), map(profile.end_chrome.__contains__, map(_TEXT, lines))), None)
+    return (list(lines), []) if i is None else (list(lines[:i]), list(lines[i:]))
 
 
 def account_tail(tail: Sequence[Line], ledger: Ledger, profile: Profile) -> None:
@@ -193,21 +192,23 @@ def find_thread_start(region: Sequence[Line], profile: Profile) -> int | None:
     Linear in the region: a count line looks ahead only past chrome, and the next count line is
     no chrome, so no line is looked at from two count lines (issue 14.13: a copy of the rest of the
     region per count line made 200,000 count lines take 37 s)."""
+    texts = list(map(_TEXT, region))
+    return _thread_start(region, texts, list(map(_LABEL, texts)), profile)
+
+
+def _thread_start(region: Sequence[Line], texts: Sequence[str], labels: Sequence[re.Match[str] | None],
+                  profile: Profile) -> int | None:
+    """find_thread_start given the region's texts and their comment-label matches."""
     n = len(region)
-    for i, line in enumerate(region):
-        if not pt.COMMENT_LABEL_LINE.match(line.text):
-            continue
+    chrome = pages.chrome_test(profile)
+    for i in compress(range(n), labels):
         # look past chrome between the count and the thread, such as an empty "Etiketter: , , ,"
         j = i + 1
-        while j < n and region[j].text not in pt.FORM_START and chrome_note(region[j].text, profile) is not None:
+        while j < n and texts[j] not in pt.FORM_START and chrome(texts[j]) is not None:
             j += 1
-        nxt = region[j] if j < n else None
-        if nxt is None or nxt.text in pt.FORM_START or pt.THREAD_NUMBERED.match(nxt.raw):
+        if j == n or texts[j] in pt.FORM_START or pt.THREAD_NUMBERED.match(region[j].raw):
             return i
-    for i, line in enumerate(region):
-        if line.text in pt.FORM_START:
-            return i
-    return None
+    return next(compress(count(), map(pt.FORM_START.__contains__, texts)), None)
 
 
 # --- posts -----------------------------------------------------------------------------
@@ -216,11 +217,28 @@ def find_thread_start(region: Sequence[Line], profile: Profile) -> int | None:
 def take_body(region: Sequence[Line], ledger: Ledger, profile: Profile) -> tuple[list[Line], tuple[str, Line] | None]:
     """Body lines of a post region, and its footer's comment label with its line; chrome, labels and
     repeated titles accounted for."""
+    texts = list(map(_TEXT, region))
+    return _take_body(region, texts, list(map(_LABEL, texts)), ledger, profile)
+
+
+def _take_body(region: Sequence[Line], texts: Sequence[str], labels: Sequence[re.Match[str] | None], ledger: Ledger,
+               profile: Profile) -> tuple[list[Line], tuple[str, Line] | None]:
+    """take_body given the region's texts and their comment-label matches.
+
+    The tests of each line run as C loops over the region (a chrome line or a chrome pattern's
+    match, the comment label); only the few lines some test holds are looked at one by one."""
+    chrome = pages.chrome_test(profile)
+    flagged = set(compress(count(), labels))
+    flagged.update(compress(count(), map(profile.chrome_lines.__contains__, texts)))
+    flagged.update(compress(count(), map(pages.chrome_regex(profile).match, texts)))
+    if not flagged:  # nearly every post: body lines only
+        ledger.mark_all(region, LineRole.BODY)
+        return list(region), None
     body: list[Line] = []
     label: tuple[str, Line] | None = None
-    for line in region:
-        m = pt.COMMENT_LABEL_LINE.match(line.text)
-        note = chrome_note(line.text, profile)
+    for i, line in enumerate(region):
+        m = labels[i] if i in flagged else None
+        note = chrome(texts[i]) if i in flagged and m is None else None
         if m:
             ledger.mark(line, LineRole.COMMENT_LABEL, "footer")
             label = m.group("label"), line
@@ -245,11 +263,14 @@ def build_post(draft: PostDraft, kind: PageKind, site: str | None, ledger: Ledge
     found = draft.byline.groupdict() if draft.byline is not None else {}
     if found.get("label"):
         declared = label_count(found["label"])
-    cut = find_thread_start(region, profile)
+    texts = list(map(_TEXT, region))
+    labels = list(map(_LABEL, texts))
+    cut = _thread_start(region, texts, labels, profile)
     thread_lines: list[Line] = []
     form: list[Line] = []
     if cut is not None:
         region, rest = region[:cut], region[cut:]
+        texts, labels = texts[:cut], labels[:cut]
         head = rest.pop(0)
         if head.text in pt.FORM_START:
             ledger.mark(head, LineRole.CHROME, "comment form")
@@ -261,7 +282,7 @@ def build_post(draft: PostDraft, kind: PageKind, site: str | None, ledger: Ledge
             form_at = next((i for i, ln in enumerate(rest) if ln.text in pt.FORM_START), None)
             thread_lines = rest if form_at is None else rest[:form_at]
             form = [] if form_at is None else rest[form_at:]
-    body_lines, footer = take_body(region, ledger, profile)
+    body_lines, footer = _take_body(region, texts, labels, ledger, profile)
     if declared is None and footer is not None and kind != PageKind.ARTICLE:
         declared, declared_line = label_count(footer[0]), footer[1]
     closed = draft.closed or bool(form)

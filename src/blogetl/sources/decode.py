@@ -104,7 +104,11 @@ def looks_binary(data: bytes) -> bool:
     content that no text dump has; one NUL byte in a text is no reason to throw the text away."""
     if data.startswith(_UTF16_BOMS) or utf16_without_bom(data) is not None:  # UTF-16 text is full of NUL bytes
         return False
-    controls = len(data) - len(data.translate(None, _CONTROL_BYTES))
+    return _binary_share(len(data) - len(data.translate(None, _CONTROL_BYTES)), data)
+
+
+def _binary_share(controls: int, data: bytes) -> bool:
+    """looks_binary's test of the control bytes counted."""
     return controls > len(data) // 20  # more than 1 byte in 20
 
 
@@ -169,12 +173,15 @@ def repair_mojibake(text: str) -> tuple[str, bool]:
     return fixed, fixed != text
 
 
-def normalise_text(text: str) -> str:
-    """Line endings to \\n, NFC, non-breaking spaces to spaces, control characters out."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+def normalise_text(text: str, *, controls: bool = True) -> str:
+    """Line endings to \\n, NFC, non-breaking spaces to spaces, control characters out (controls=False:
+    the caller knows the text holds none)."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = unicodedata.normalize("NFC", text)
     text = text.replace("\u00a0", " ").replace("\u202f", " ").replace("\ufeff", "")
-    text = _CONTROL.sub("", text)
+    if controls:
+        text = _CONTROL.sub("", text)
     return _GLUED_HEADLINE.sub("…\n\n", text) if "…" in text else text  # a substring test first: fast
 
 
@@ -182,7 +189,10 @@ def decode_dump(data: bytes, *, filename: str = "") -> Decoded:
     """Decode a dump's bytes into the parser's text; never raises on bad input."""
     if not data.strip():
         return Decoded("", None, "empty")
-    if looks_binary(data):
+    # looks_binary, with the count of control bytes kept
+    utf16 = data.startswith(_UTF16_BOMS) or utf16_without_bom(data) is not None
+    controls = 0 if utf16 else len(data) - len(data.translate(None, _CONTROL_BYTES))
+    if not utf16 and _binary_share(controls, data):
         return Decoded("", None, "binary")
     decoded = detect_encoding(data)
     if decoded is None:
@@ -195,4 +205,9 @@ def decode_dump(data: bytes, *, filename: str = "") -> Decoded:
         return Decoded(normalise_text(html_to_text(close_raw_text(text), document=True)), encoding, "html", repaired)
     if ("&" in text or "<" in text) and _HTML_REMNANT.search(text):  # a substring test first: fast
         text = html_to_text(escape_unknown_brackets(text), document=False)
-    return Decoded(normalise_text(text), encoding, "text", repaired)
+        return Decoded(normalise_text(text), encoding, "text", repaired)
+    # UTF-8 read as it is holds a control character where the bytes hold its byte: with none of
+    # _CONTROL's bytes (those of _CONTROL_BYTES, vertical tab and form feed) there is none to remove
+    clean = (not utf16 and controls == 0 and encoding in ("utf-8", "utf-8-sig") and not repaired
+             and b"\x0b" not in data and b"\x0c" not in data)
+    return Decoded(normalise_text(text, controls=not clean), encoding, "text", repaired)
