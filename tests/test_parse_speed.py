@@ -15,9 +15,10 @@ from fixtures.dumps import PAGES, SAMPLES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from blogetl.ids import normalise_key
 from blogetl.parse import identity, pages, sites
 from blogetl.parse.dates import find_dates
-from blogetl.parse.lines import Line, collapse_spaces, split_lines
+from blogetl.parse.lines import Line, collapse_spaces, join_paragraphs, split_lines
 from blogetl.parse.sites.base import _needles, _parser, sign_search
 from blogetl.parse.sites.common import COMMON_CHROME, DATE_PATTERNS, READ_MORE_LINE
 
@@ -83,6 +84,11 @@ def test_whitespace_collapses_as_the_regex_does(text: str) -> None:
     assert collapse_spaces(stripped) == re.sub(r"\s+", " ", stripped)
 
 
+@given(st.text(alphabet=st.sampled_from(["a", "Ö", " ", "x", *WHITESPACE, "\u200b", "ß", "e", "\u0301"]), max_size=40))
+def test_identity_keys_fold_whitespace_as_the_regex_does(text: str) -> None:
+    assert normalise_key(text) == re.sub(r"\s+", " ", unicodedata.normalize("NFC", text).casefold()).strip()
+
+
 def split_by_loop(text: str) -> list[Line]:
     out, pos = [], 0
     for no, raw in enumerate(text.split("\n")):
@@ -97,6 +103,25 @@ def test_lines_split_as_the_loop_does(text: str) -> None:
     assert split_lines(text) == split_by_loop(text)
     for text in TEXTS:
         assert split_lines(text) == split_by_loop(text)
+
+
+def join_by_loop(lines: list[Line]) -> str:
+    out, prev = [], -2
+    for line in lines:
+        if prev >= 0:
+            out.append("\n" if line.no == prev + 1 else "\n\n")
+        out.append(re.sub(r"\s+", " ", line.text))
+        prev = line.no
+    return "".join(out)
+
+
+@given(st.text(alphabet=st.sampled_from(["a", "\n", " ", "\t", "\u00a0", "å", "\u2028", "\u3000"]), max_size=60),
+       st.integers(0, 6), st.integers(0, 6))
+def test_lines_join_as_the_loop_does(text: str, skip: int, take: int) -> None:
+    lines = split_lines(text)
+    for part in (lines, lines[skip : skip + take], lines[::2]):
+        assert join_paragraphs(part) == join_by_loop(part)
+        assert join_paragraphs(iter(part)) == join_by_loop(part)
 
 
 def sketch_by_loop(body: str, partial: bool) -> identity.Sketch:

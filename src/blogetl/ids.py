@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
 import xxhash
 
-_SPACE = re.compile(r"\s+")
-
 
 def normalise_key(text: str) -> str:
     """Fold text for identity: NFC, casefold, collapse whitespace; keeps å ä ö."""
-    return _SPACE.sub(" ", unicodedata.normalize("NFC", text).casefold()).strip()
+    # runs of whitespace as one space, none at the ends: str.split() splits where re's \s+ matches
+    return " ".join(unicodedata.normalize("NFC", text).casefold().split())
 
 
 def stable_id(*parts: str | int | None) -> str:
     """A 16-hex-digit xxh3_64 id of the parts; None and '' differ from each other."""
-    joined = "\x1f".join("\x00" if p is None else str(p) for p in parts)
+    joined = "\x1f".join(["\x00" if p is None else str(p) for p in parts])
     return xxhash.xxh3_64_hexdigest(joined.encode("utf-8"))
 
 

@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 import pyarrow as pa
@@ -151,10 +152,28 @@ def _table(table: Table, rows: Iterable[dict[str, Any]]) -> pa.Table:
     """An Arrow table of a warehouse table's staged columns, keys made unique.  The rows are converted as
     one struct array: half the time of pa.Table.from_pylist, which converts column by column, and a dump's
     tables are small, so the time per conversion counts."""
-    unique = _unique(rows, table.key)
+    return _struct_table(table, _unique(rows, table.key))
+
+
+def _tuple_table(table: Table, rows: Sequence[tuple[Any, ...]]) -> pa.Table:
+    """_table of rows as tuples in the order of the staged columns (a third faster to make and convert)."""
+    return _struct_table(table, _unique_tuples(rows, [_COLUMNS[table.name].index(k) for k in table.key]))
+
+
+def _struct_table(table: Table, unique: list[dict[str, Any]] | list[tuple[Any, ...]]) -> pa.Table:
+    """The rows, keys unique, as an Arrow table (the shared empty one when there are none)."""
     if not unique:
         return _EMPTY[table.name]
     return pa.Table.from_batches([pa.RecordBatch.from_struct_array(pa.array(unique, type=_ROW_TYPES[table.name]))])
+
+
+def _unique_tuples(rows: Sequence[tuple[Any, ...]], key: Sequence[int]) -> list[tuple[Any, ...]]:
+    """_unique of rows as tuples, the key given by column indexes."""
+    get = itemgetter(*key)
+    out: dict[Any, tuple[Any, ...]] = {}
+    for row in rows:
+        out.setdefault(get(row), row)
+    return list(out.values())
 
 
 def _dump_row(dump: DumpFile, result: ParseResult, modified_at: datetime | None) -> dict[str, Any]:
@@ -169,14 +188,20 @@ def _dump_row(dump: DumpFile, result: ParseResult, modified_at: datetime | None)
     }
 
 
-def _post_rows(dump_id: str, posts: Sequence[Post]) -> list[dict[str, Any]]:
-    """post_sightings rows of one dump: one per post id, the first complete copy, with its copies counted."""
+def _post_rows(dump_id: str, posts: Sequence[Post]) -> list[tuple[Any, ...]]:
+    """post_sightings rows of one dump (tuples in the order of its staged columns): one per post id, the
+    first complete copy, with its copies counted.  A post's fields are read from the record as
+    model_dump gives them (none is serialised other than as it is held), its page kind as its value."""
     copies = Counter(p.post_id for p in posts)
-    cols = set(POST_SIGHTINGS.staged)
+    row = _POST_ROW
     return [
-        {**p.model_dump(include=cols), "page_kind": p.page_kind.value, "dump_id": dump_id, "copies": copies[p.post_id]}
+        row({**p.__dict__, "page_kind": p.page_kind.value, "dump_id": dump_id, "copies": copies[p.post_id]})
         for p in sorted(posts, key=lambda p: (p.truncated, p.position))  # a complete sighting first
     ]
+
+
+_COLUMNS = {t.name: [f.name for f in _ROW_TYPES[t.name]] for t in STAGED_TABLES}
+_POST_ROW = itemgetter(*_COLUMNS[POST_SIGHTINGS.name])
 
 
 def to_arrow(dump: DumpFile, result: ParseResult, *, modified_at: datetime | None = None) -> DumpTables:
@@ -186,7 +211,7 @@ def to_arrow(dump: DumpFile, result: ParseResult, *, modified_at: datetime | Non
     comment_cols = set(COMMENT_SIGHTINGS.staged)
     return DumpTables(
         dumps=_table(DUMPS, [_dump_row(dump, result, modified_at)]),
-        post_sightings=_table(POST_SIGHTINGS, _post_rows(dump_id, posts)),
+        post_sightings=_tuple_table(POST_SIGHTINGS, _post_rows(dump_id, posts)),
         comment_sightings=_table(
             COMMENT_SIGHTINGS,
             ({**c.model_dump(mode="json", include=comment_cols), "dump_id": dump_id} for c in comments),
