@@ -107,10 +107,12 @@ def in_range(value: int | None, line: Line | None, ledger: Ledger) -> int | None
 # --- page kind and site ----------------------------------------------------------------
 
 
-def detect_kind(lines: Sequence[Line], profile: Profile) -> PageKind:
-    """Listing (bylines), single (platform chrome or a comment thread) or article."""
+def detect_kind(lines: Sequence[Line], profile: Profile, bylines: int | None = None) -> PageKind:
+    """Listing (bylines), single (platform chrome or a comment thread) or article (bylines: how many
+    lines the platform's byline matches, when the caller counted them)."""
     byline = profile.entry.anchor if profile.platform and profile.entry else None
-    bylines = sum(map(bool, map(byline.match, map(_TEXT, lines)))) if byline else 0
+    if bylines is None:
+        bylines = sum(map(bool, map(byline.match, map(_TEXT, lines)))) if byline else 0
 
     def has_thread() -> bool:
         # a thread is a comment-count line followed by a numbered comment; numbered lines in a
@@ -350,10 +352,13 @@ def _byline(profile: Profile) -> re.Pattern[str]:
     return profile.entry.anchor
 
 
-def listing_drafts(content: Sequence[Line], ledger: Ledger, closed: bool, profile: Profile) -> list[PostDraft]:
-    """Cut a listing page into post drafts at each byline; the title is the line above."""
+def listing_drafts(content: Sequence[Line], ledger: Ledger, closed: bool, profile: Profile,
+                   idx: list[int] | None = None) -> list[PostDraft]:
+    """Cut a listing page into post drafts at each byline; the title is the line above (idx: the
+    indexes of the byline lines, when the caller found them)."""
     byline = _byline(profile)
-    idx = list(compress(range(len(content)), map(byline.match, map(_TEXT, content))))
+    if idx is None:
+        idx = list(compress(range(len(content)), map(byline.match, map(_TEXT, content))))
     starts: list[tuple[int, int | None]] = []  # (byline index, title index)
     for b in idx:
         above = b - 1
@@ -541,9 +546,14 @@ Drafts = tuple[PageKind, list[PostDraft]]
 
 def platform_drafts(lines: Sequence[Line], content: Sequence[Line], ledger: Ledger, closed: bool, profile: Profile) -> Drafts:
     """The blog platform's pages: a listing cut at its bylines, or one post with its thread."""
-    kind = detect_kind(lines, profile)
-    if kind == PageKind.LISTING and any(_byline(profile).match(ln.text) for ln in content):
-        return kind, listing_drafts(content, ledger, closed, profile)
+    # the byline lines of the page, matched once (content: its lines up to the closing chrome, split_page_end)
+    prefix = len(content) <= len(lines) and (not content or (content[0] is lines[0] and content[-1] is lines[len(content) - 1]))
+    matched = list(map(_byline(profile).match, map(_TEXT, lines))) if profile.entry is not None and prefix else []
+    in_content = list(compress(range(len(content)), matched[: len(content)])) if matched else \
+        [i for i, ln in enumerate(content) if profile.entry is not None and _byline(profile).match(ln.text)]
+    kind = detect_kind(lines, profile, len(in_content) + sum(map(bool, matched[len(content):])) if matched else None)
+    if kind == PageKind.LISTING and in_content:
+        return kind, listing_drafts(content, ledger, closed, profile, in_content)
     if kind == PageKind.ARTICLE:  # the platform named by the folder, but a page with neither bylines nor thread
         return page_drafts(lines, content, ledger, closed, profile)
     draft = single_draft(content, ledger, closed, profile)

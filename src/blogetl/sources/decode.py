@@ -164,7 +164,8 @@ def repair_mojibake(text: str) -> tuple[str, bool]:
 
     ftfy reads ~3 MB/s, so only text holding the lead byte of such a pair ('Ã', 'â€') is given to it.
     """
-    if not ("Ã" in text or "Â" in text or "â€" in text) or not _MOJIBAKE_HINT.search(text):  # a substring test first: fast
+    # a substring test first: fast ('€' before 'â€': a one-character search is a fast scan, a longer one is not)
+    if not ("Ã" in text or "Â" in text or ("€" in text and "â€" in text)) or not _MOJIBAKE_HINT.search(text):
         return text, False
     # line by line: one line that cannot be repaired (bytes lost on the way) keeps the others fixable
     import ftfy  # here, not at the top: few dumps need it, and it costs a run 0.06 s to import
