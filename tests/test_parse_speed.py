@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
+from typing import Any
 
 import pytest
 import xxhash
@@ -17,9 +19,10 @@ from hypothesis import strategies as st
 
 from blogetl.ids import normalise_key
 from blogetl.parse import identity, pages, sites
+from blogetl.parse import patterns as pt
 from blogetl.parse.dates import find_dates
 from blogetl.parse.lines import Line, collapse_spaces, join_paragraphs, split_lines
-from blogetl.parse.sites.base import _needles, _parser, sign_search
+from blogetl.parse.sites.base import _needles, _parser, match_all, match_prefix, sign_search
 from blogetl.parse.sites.common import COMMON_CHROME, DATE_PATTERNS, READ_MORE_LINE
 
 TEXTS = [p.read_text(encoding="utf-8") for p in sorted([*SAMPLES.glob("*.txt"), *PAGES.rglob("*.txt")])]
@@ -68,6 +71,35 @@ def test_chrome_patterns_as_one_alternation_name_the_first_that_matches() -> Non
     for profile in sites.PROFILES:
         for text in lines:
             assert pages.chrome_of(text, profile) == chrome_by_loop(text, profile), (profile.name, text)
+
+
+def found(matches: Iterable[re.Match[str] | None]) -> list[tuple[tuple[int, int], dict[str, str | Any]] | None]:
+    """What matches found: comparable, as match objects are not."""
+    return [None if m is None else (m.span(), m.groupdict()) for m in matches]
+
+
+LABELS = ["Bli först att kommentera", "1 kommentar", "12 kommentarer", "0 kommentarer", "kommentar", "2 kommentar\n",
+          "Av , , 3 kommentarer 11", " 3 kommentarer", "3 kommentarer ", "Bli först att kommentera!", "x kommentarer"]
+
+
+@settings(max_examples=300)
+@given(st.lists(st.sampled_from([*LABELS, "", "Av ", "\n", "Av , , Bli först att kommentera", "Av Anna, 3 mars 2020, 1 kommentar 4"]),
+                max_size=4), st.sampled_from(["", " ", "x", "\n", "Av "]))
+def test_labels_and_anchors_match_where_the_regex_does(parts: list[str], edge: str) -> None:
+    texts = [*parts, "".join(parts), edge + "".join(parts), "".join(parts) + edge]
+    assert found(pt.label_matches(texts)) == found(map(pt.COMMENT_LABEL_LINE.match, texts))
+    for profile in sites.PROFILES:
+        if profile.entry is not None:
+            assert found(match_all(profile.entry.anchor, texts)) == found(map(profile.entry.anchor.match, texts))
+
+
+def test_labels_and_anchors_match_on_the_pages_where_the_regex_does() -> None:
+    texts = [line.text for text in TEXTS for line in split_lines(text)] + [line.raw for text in TEXTS for line in split_lines(text)]
+    assert found(pt.label_matches(texts)) == found(map(pt.COMMENT_LABEL_LINE.match, texts))
+    for profile in sites.PROFILES:
+        if profile.entry is not None:
+            assert found(match_all(profile.entry.anchor, texts)) == found(map(profile.entry.anchor.match, texts))
+    assert match_prefix(sites.BY_NAME["vk_blog"].entry.anchor) == "Av "  # type: ignore[union-attr]
 
 
 def test_dates_need_a_year() -> None:

@@ -391,10 +391,13 @@ def post_header(content: Sequence[Line], i: int, profile: Profile) -> list[Line]
     return out
 
 
+STAMP_CHARS = 80
+
+
 def is_stamp(text: str) -> bool:
     """A short line that carries a date: a stamp, a byline date, 'Publicerad: …'."""
     # find_dates finds nothing without a year's first digits: tested first, the cheapest
-    return len(text) <= 80 and ("19" in text or "20" in text) and not is_prose(text) and bool(find_dates(text))
+    return len(text) <= STAMP_CHARS and ("19" in text or "20" in text) and not is_prose(text) and bool(find_dates(text))
 
 
 def entry_drafts(content: Sequence[Line], ledger: Ledger, profile: Profile, closed: bool) -> list[PostDraft] | None:
@@ -498,7 +501,10 @@ def _teaser_is_short(content: Sequence[Line], i: int, heads: Sequence[int], prof
 
 def headline_text(text: str) -> str:
     """A headline without the list bullet a section page prints before it."""
-    return _BULLET.sub("", text)
+    return _BULLET.sub("", text) if text[:1] in _BULLETS else text  # nearly every headline has none
+
+
+_BULLETS = "•·▪►"  # the first characters _BULLET matches
 
 
 def _opens_teaser(content: Sequence[Line], i: int, profile: Profile) -> bool:

@@ -21,11 +21,11 @@ from blogetl.parse import patterns as pt
 from blogetl.parse.dates import find_dates
 from blogetl.parse.lines import Ledger, Line, PostDraft, join_paragraphs, split_lines
 from blogetl.parse.sites import Profile
+from blogetl.parse.sites.base import match_all
 from blogetl.sources.decode import decode_dump, normalise_text
 
 _WS = re.compile(r"\s+")
 _TEXT = attrgetter("text")
-_LABEL = pt.COMMENT_LABEL_LINE.match
 
 
 @dataclass
@@ -46,7 +46,7 @@ class _Thread:
 
 def chrome_note(text: str, profile: Profile) -> str | None:
     """Which chrome a stripped line is for the page's profile, or None when it is not chrome."""
-    return pages.chrome_of(text, profile)
+    return pages.chrome_test(profile)(text)
 
 
 def is_title_like(line: Line, profile: Profile) -> bool:
@@ -54,7 +54,7 @@ def is_title_like(line: Line, profile: Profile) -> bool:
     t = line.text
     return (
         len(t) <= pt.MAX_TITLE_CHARS
-        and chrome_note(t, profile) is None
+        and pages.chrome_test(profile)(t) is None
         and not (profile.entry is not None and profile.entry.anchor.match(t))
         and not pt.COMMENT_LABEL_LINE.match(t)
     )
@@ -195,7 +195,7 @@ def find_thread_start(region: Sequence[Line], profile: Profile) -> int | None:
     no chrome, so no line is looked at from two count lines (issue 14.13: a copy of the rest of the
     region per count line made 200,000 count lines take 37 s)."""
     texts = list(map(_TEXT, region))
-    return _thread_start(region, texts, list(map(_LABEL, texts)), profile)
+    return _thread_start(region, texts, pt.label_matches(texts), profile)
 
 
 def _thread_start(region: Sequence[Line], texts: Sequence[str], labels: Sequence[re.Match[str] | None],
@@ -220,7 +220,7 @@ def take_body(region: Sequence[Line], ledger: Ledger, profile: Profile) -> tuple
     """Body lines of a post region, and its footer's comment label with its line; chrome, labels and
     repeated titles accounted for."""
     texts = list(map(_TEXT, region))
-    return _take_body(region, texts, list(map(_LABEL, texts)), ledger, profile)
+    return _take_body(region, texts, pt.label_matches(texts), ledger, profile)
 
 
 def _take_body(region: Sequence[Line], texts: Sequence[str], labels: Sequence[re.Match[str] | None], ledger: Ledger,
@@ -266,7 +266,7 @@ def build_post(draft: PostDraft, kind: PageKind, site: str | None, ledger: Ledge
     if found.get("label"):
         declared = label_count(found["label"])
     texts = list(map(_TEXT, region))
-    labels = list(map(_LABEL, texts))
+    labels = pt.label_matches(texts)
     cut = _thread_start(region, texts, labels, profile)
     thread_lines: list[Line] = []
     form: list[Line] = []
@@ -294,7 +294,7 @@ def build_post(draft: PostDraft, kind: PageKind, site: str | None, ledger: Ledge
     # A post whose title is missing (cut off above its byline) is keyed by its body instead,
     # so that untitled posts do not all share the id of the empty title.
     post_id = post_id_for(site, title or join_paragraphs(body_lines))
-    comments = parse_thread(thread_lines, post_id, ledger, profile, closed=closed)
+    comments = parse_thread(thread_lines, post_id, ledger, profile, closed=closed) if thread_lines else []
     start, end = draft.span()
     post = Post(
         post_id=post_id,
@@ -321,7 +321,8 @@ def build_post(draft: PostDraft, kind: PageKind, site: str | None, ledger: Ledge
 def published(draft: PostDraft, profile: Profile) -> dict[str, Any]:
     """The post's publication date, from its byline or the stamps around its headline (never its
     text); a post footer ('Upplagd av Per kl. 10:15') adds the time to a date header's day."""
-    stamps = (ln for ln in draft.region[:8] if pages.is_stamp(ln.text))  # looked at only when the byline has no date
+    # looked at only when the byline has no date; is_stamp's length test first, without its call (most are body text)
+    stamps = (ln for ln in draft.region[:8] if len(ln.text) <= pages.STAMP_CHARS and pages.is_stamp(ln.text))
     for line in chain(draft.date_lines, stamps, draft.above_lines):
         for found in find_dates(line.raw):
             when = found.value
@@ -519,8 +520,9 @@ def parse_lines(text: str, site_hint: str | None, line_uses: bool = True) -> Par
     if not lines:
         ledger.rejects.append(Reject(reason=RejectReason.EMPTY_DUMP, detail=pt.REJECT_REASONS["empty_dump"], text="", start_offset=0, end_offset=len(text)))
         return ParseResult(text=text, page_kind=PageKind.UNKNOWN, rejects=ledger.rejects)
-    profile = sites.pick_profile(text, site_hint)
-    site = sites.detect_site(text, profile, site_hint)
+    edge = sites.edges(text)  # what both look at
+    profile = sites.pick_profile(edge, site_hint, edged=True)
+    site = sites.detect_site(edge, profile, site_hint, edged=True)
     content, tail = split_page_end(lines, profile)
     closed = bool(tail)
     kind, drafts = (platform_drafts if profile.platform else page_drafts)(lines, content, ledger, closed, profile)
@@ -548,7 +550,7 @@ def platform_drafts(lines: Sequence[Line], content: Sequence[Line], ledger: Ledg
     """The blog platform's pages: a listing cut at its bylines, or one post with its thread."""
     # the byline lines of the page, matched once (content: its lines up to the closing chrome, split_page_end)
     prefix = len(content) <= len(lines) and (not content or (content[0] is lines[0] and content[-1] is lines[len(content) - 1]))
-    matched = list(map(_byline(profile).match, map(_TEXT, lines))) if profile.entry is not None and prefix else []
+    matched = match_all(_byline(profile), list(map(_TEXT, lines))) if profile.entry is not None and prefix else []
     in_content = list(compress(range(len(content)), matched[: len(content)])) if matched else \
         [i for i, ln in enumerate(content) if profile.entry is not None and _byline(profile).match(ln.text)]
     kind = detect_kind(lines, profile, len(in_content) + sum(map(bool, matched[len(content):])) if matched else None)

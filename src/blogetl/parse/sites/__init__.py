@@ -55,12 +55,13 @@ def edges(text: str) -> str:
     return text if len(text) <= 2 * EDGE_CHARS else text[:EDGE_CHARS] + "\n" + text[-EDGE_CHARS:]
 
 
-def pick_profile(text: str, site_hint: str | None = None) -> Profile:
-    """The profile of the site named by the folder, else of the first family whose signs the page shows."""
-    known = next((s for s in SITES if s.site == site_hint and s.profile), None)
+def pick_profile(text: str, site_hint: str | None = None, *, edged: bool = False) -> Profile:
+    """The profile of the site named by the folder, else of the first family whose signs the page shows
+    (edged: text is the page's edges() already)."""
+    known = next((s for s in SITES if s.site == site_hint and s.profile), None) if site_hint else None
     if known is not None and known.profile in BY_NAME:
         return BY_NAME[known.profile]
-    text = edges(text)
+    text = text if edged else edges(text)
     for profile in PROFILES:
         if profile.min_signs == 1 and any(sign_search(sign)(text) for sign in profile.signs):
             return profile
@@ -69,11 +70,12 @@ def pick_profile(text: str, site_hint: str | None = None) -> Profile:
     return generic.PROFILE
 
 
-def detect_site(text: str, profile: Profile, hint: str | None = None) -> str | None:
-    """The site: the folder's hint, else a known site the page names, else the platform's; never a guess."""
+def detect_site(text: str, profile: Profile, hint: str | None = None, *, edged: bool = False) -> str | None:
+    """The site: the folder's hint, else a known site the page names, else the platform's; never a guess
+    (edged: text is the page's edges() already)."""
     if hint:
         return hint
-    text = edges(text)
+    text = text if edged else edges(text)
     for site in SITES:
         if any(sign_search(sign)(text) for sign in site.signs):
             return site.site

@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import compress, count, repeat
 from typing import Any, Literal
 
 # The standard library's own regular-expression parser (what re.compile reads a pattern with); it
@@ -72,6 +73,38 @@ def sign_search(pattern: re.Pattern[str]) -> Callable[[str], bool]:
     if needles is None:
         return lambda text: pattern.search(text) is not None
     return lambda text: any(n in text for n in needles) and pattern.search(text) is not None
+
+
+@cache
+def match_prefix(pattern: re.Pattern[str]) -> str:
+    """The literal text every match of pattern.match starts with ('' when none is known: a pattern
+    ignoring case, or one that opens with anything but literal characters)."""
+    if pattern.flags & re.IGNORECASE:
+        return ""
+    try:
+        items = list(_parser.parse(pattern.pattern, pattern.flags))
+    except Exception:  # a parser of another Python version: no prefix
+        return ""
+    prefix = ""
+    for k, (op, arg) in enumerate(items):
+        if k == 0 and (op, arg) == (_AT, _AT_BEGINNING):  # '^': where match starts anyway
+            continue
+        if op is not _LITERAL:
+            break
+        prefix += chr(arg)
+    return prefix
+
+
+def match_all(pattern: re.Pattern[str], texts: Sequence[str]) -> list[re.Match[str] | None]:
+    """pattern.match of each text, the regex run only on texts that start with its match_prefix
+    (a C loop of str.startswith: a regex call costs ~0.25 us even when it fails at once)."""
+    prefix = match_prefix(pattern)
+    if not prefix:
+        return list(map(pattern.match, texts))
+    out: list[re.Match[str] | None] = [None] * len(texts)
+    for i in compress(count(), map(str.startswith, texts, repeat(prefix))):
+        out[i] = pattern.match(texts[i])
+    return out
 
 
 @dataclass(frozen=True)
