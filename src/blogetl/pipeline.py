@@ -39,7 +39,15 @@ from blogetl.parse.parser import parse_bytes
 from blogetl.parse.sites import PROFILES
 from blogetl.sources.files import DUMP_SUFFIXES, DumpFile, LinkOutsideRaw
 from blogetl.sources.scan import DumpMeta, Plan, scan
-from blogetl.warehouse.arrow import DumpTables, to_arrow
+from blogetl.warehouse.arrow import (
+    DumpTables,
+    RowCounts,
+    StagedRows,
+    split_tables,
+    staged_rows,
+    tables_of,
+    to_arrow,
+)
 from blogetl.warehouse.errors import WarehouseError
 from blogetl.warehouse.store import AfterLoad, Warehouse, memory_limit
 from blogetl.warehouse.summary import IngestSummary, names
@@ -82,6 +90,12 @@ def refused(meta: DumpMeta, why: str) -> DumpTables:
 def parse_dump(meta: DumpMeta) -> DumpTables:
     """Read and parse one dump into Arrow tables (what a parallel parse task returns); DumpChanged when
     the bytes read are not those the scan hashed (the file is being written)."""
+    parsed = read_and_parse(meta)
+    return parsed if isinstance(parsed, DumpTables) else to_arrow(*parsed, modified_at=meta.modified_at)
+
+
+def read_and_parse(meta: DumpMeta) -> DumpTables | tuple[DumpFile, ParseResult]:
+    """parse_dump before its tables are made: the dump and its parse (the tables of a dump that is not read)."""
     if meta.refused is not None:
         return refused(meta, meta.refused)
     try:
@@ -92,8 +106,7 @@ def parse_dump(meta: DumpMeta) -> DumpTables:
         return refused(meta, str(exc))
     if meta.sha256 and dump.sha256 != meta.sha256:
         raise DumpChanged("changed while the run read it (not the bytes the scan hashed): not loaded, the next run reads it")
-    result = parse_bytes(dump.data, filename=dump.path, site_hint=dump.site_hint, line_uses=False)  # the warehouse keeps no line uses
-    return to_arrow(dump, result, modified_at=meta.modified_at)
+    return dump, parse_bytes(dump.data, filename=dump.path, site_hint=dump.site_hint, line_uses=False)  # the warehouse keeps no line uses
 
 
 def parse_in_process(metas: Sequence[DumpMeta]) -> Iterator[tuple[DumpMeta, DumpTables | BaseException]]:
@@ -105,20 +118,42 @@ def parse_in_process(metas: Sequence[DumpMeta]) -> Iterator[tuple[DumpMeta, Dump
             yield meta, exc
 
 
-def parse_dumps(metas: Sequence[DumpMeta]) -> list[DumpTables | BaseException]:
-    """parse_dump of each dump (a worker's task): its tables, or the exception that stopped its parse
-    (one that cannot be pickled back as its message, ParseFailed)."""
-    out: list[DumpTables | BaseException] = []
+# What a worker's task returns: the tables of its dumps made together (tables_of), and per dump the
+# rows it has of them, its own tables (a dump not read), or the exception that stopped its parse.
+TaskResult = tuple[DumpTables | None, list[RowCounts | DumpTables | BaseException]]
+
+
+def parse_dumps(metas: Sequence[DumpMeta]) -> TaskResult:
+    """parse_dump of each dump (a worker's task), their tables made in one conversion per table (and
+    sent back as one stream each); an exception that cannot be pickled comes back as ParseFailed."""
+    items: list[RowCounts | DumpTables | BaseException] = []
+    rows: list[StagedRows] = []
     for meta in metas:
         try:
-            out.append(parse_dump(meta))
+            parsed = read_and_parse(meta)
+            if isinstance(parsed, DumpTables):
+                items.append(parsed)
+            else:
+                dumps, posts, comments, rejects = staged_rows(*parsed, modified_at=meta.modified_at)
+                rows.append((dumps, posts, comments, rejects))
+                items.append((len(dumps), len(posts), len(comments), len(rejects)))
         except Exception as exc:  # a bug on one dump must not take the others down
             try:
                 pickle.dumps(exc)
             except Exception:
                 exc = ParseFailed(f"{type(exc).__name__}: {exc}")
-            out.append(exc)
-    return out
+            items.append(exc)
+    if not rows:
+        return None, items
+    return tables_of(rows)[0], items
+
+
+def task_results(result: TaskResult) -> list[DumpTables | BaseException]:
+    """Each dump's tables (or exception) out of a worker task's result, in order."""
+    whole, items = result
+    counts = [item for item in items if isinstance(item, tuple)]
+    tables = iter(split_tables(whole, counts) if whole is not None else [])
+    return [next(tables) if isinstance(item, tuple) else item for item in items]
 
 
 # A worker's task is a run of dumps, about 1/TASKS_PER_WORKER of a chunk's bytes per worker: a task per
@@ -161,7 +196,7 @@ def parse_in_processes(workers: int) -> Iterator[ParseMap]:
             futures = [pool.submit(parse_dumps, task) for task in tasks]
             for task, future in zip(tasks, futures, strict=True):
                 try:
-                    results: Sequence[DumpTables | BaseException] = future.result()
+                    results = task_results(future.result())
                 except Exception as exc:  # its worker's death (BrokenProcessPool)
                     results = [exc] * len(task)
                 yield from zip(task, results, strict=True)

@@ -188,7 +188,7 @@ def normalise_text(text: str, *, controls: bool = True) -> str:
 
 def decode_dump(data: bytes, *, filename: str = "") -> Decoded:
     """Decode a dump's bytes into the parser's text; never raises on bad input."""
-    if not data.strip():
+    if not data or data.isspace():  # not data.strip(), without its copy of the bytes
         return Decoded("", None, "empty")
     # looks_binary, with the count of control bytes kept
     utf16 = data.startswith(_UTF16_BOMS) or utf16_without_bom(data) is not None

@@ -148,20 +148,9 @@ def _unique(rows: Iterable[dict[str, Any]], key: Sequence[str]) -> list[dict[str
     return list(out.values())
 
 
-def _table(table: Table, rows: Iterable[dict[str, Any]]) -> pa.Table:
-    """An Arrow table of a warehouse table's staged columns, keys made unique.  The rows are converted as
-    one struct array: half the time of pa.Table.from_pylist, which converts column by column, and a dump's
-    tables are small, so the time per conversion counts."""
-    return _struct_table(table, _unique(rows, table.key))
-
-
-def _tuple_table(table: Table, rows: Sequence[tuple[Any, ...]]) -> pa.Table:
-    """_table of rows as tuples in the order of the staged columns (a third faster to make and convert)."""
-    return _struct_table(table, _unique_tuples(rows, [_COLUMNS[table.name].index(k) for k in table.key]))
-
-
-def _struct_table(table: Table, unique: list[dict[str, Any]] | list[tuple[Any, ...]]) -> pa.Table:
-    """The rows, keys unique, as an Arrow table (the shared empty one when there are none)."""
+def _struct_table(table: Table, unique: Sequence[Any]) -> pa.Table:
+    """Rows (dicts, or tuples in the order of the staged columns), keys unique, as an Arrow table (the
+    shared empty one when there are none)."""
     if not unique:
         return _EMPTY[table.name]
     return pa.Table.from_batches([pa.RecordBatch.from_struct_array(pa.array(unique, type=_ROW_TYPES[table.name]))])
@@ -176,16 +165,17 @@ def _unique_tuples(rows: Sequence[tuple[Any, ...]], key: Sequence[int]) -> list[
     return list(out.values())
 
 
-def _dump_row(dump: DumpFile, result: ParseResult, modified_at: datetime | None) -> dict[str, Any]:
-    """The dumps row of one parsed dump."""
-    return {
+def _dump_row(dump: DumpFile, result: ParseResult, modified_at: datetime | None) -> tuple[Any, ...]:
+    """The dumps row of one parsed dump (a tuple in the order of the staged columns)."""
+    row: tuple[Any, ...] = _DUMP_ROW({
         "dump_id": dump_id_for(dump.path), "path": dump.path, "sha256": dump.sha256, "size": dump.size,
         "encoding": result.encoding, "source_format": result.source_format, "page_kind": result.page_kind.value,
         "site": result.site, "status": dump_status(result), "posts_found": len(result.posts),
         "comments_found": len(result.comments), "rejects_found": len(result.rejects),
         "parser_version": result.parser_version, "file_modified_at": modified_at, "decoded_text": result.text,
         "profile": result.profile, "mojibake_repaired": result.mojibake_repaired,
-    }
+    })
+    return row
 
 
 def _post_rows(dump_id: str, posts: Sequence[Post]) -> list[tuple[Any, ...]]:
@@ -202,26 +192,58 @@ def _post_rows(dump_id: str, posts: Sequence[Post]) -> list[tuple[Any, ...]]:
 
 _COLUMNS = {t.name: [f.name for f in _ROW_TYPES[t.name]] for t in STAGED_TABLES}
 _POST_ROW = itemgetter(*_COLUMNS[POST_SIGHTINGS.name])
+_DUMP_ROW = itemgetter(*_COLUMNS[DUMPS.name])
+_KEYS = {t.name: [_COLUMNS[t.name].index(k) for k in t.key] for t in STAGED_TABLES}
+
+# One dump's staged rows, unique by key: dumps and post_sightings as tuples, the others as dicts.
+StagedRows = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[dict[str, Any]], list[dict[str, Any]]]
+
+
+def staged_rows(dump: DumpFile, result: ParseResult, modified_at: datetime | None = None) -> StagedRows:
+    """What to_arrow makes tables of: one dump's rows of each staged table."""
+    dump_id = dump_id_for(dump.path)
+    posts, comments = disambiguate(result.posts, result.comments)  # the parser did; a hand-made result may not
+    comment_cols = set(COMMENT_SIGHTINGS.staged)
+    return (
+        _unique_tuples([_dump_row(dump, result, modified_at)], _KEYS[DUMPS.name]),
+        _unique_tuples(_post_rows(dump_id, posts), _KEYS[POST_SIGHTINGS.name]),
+        _unique(({**c.model_dump(mode="json", include=comment_cols), "dump_id": dump_id} for c in comments),
+                COMMENT_SIGHTINGS.key),
+        _unique(({**r.model_dump(mode="json", include=set(REJECTS.staged)), "dump_id": dump_id,
+                  "reject_id": stable_id("reject", dump_id, r.start_offset, r.end_offset, r.reason)}
+                 for r in result.rejects), REJECTS.key),
+    )
+
+
+# Rows of each staged table per dump of a batch made by tables_of.
+RowCounts = tuple[int, int, int, int]
+
+
+def tables_of(rows: Sequence[StagedRows]) -> tuple[DumpTables, list[RowCounts]]:
+    """Several dumps' rows as one DumpTables (one Arrow conversion per table: a conversion costs ~40 us
+    before its first row, a dump's tables are small) and how many rows of each table each dump has, in
+    order: split_tables gives each dump's own."""
+    counts: list[RowCounts] = [(len(d), len(p), len(c), len(r)) for d, p, c, r in rows]
+    tables = [_struct_table(table, [row for dump in rows for row in dump[k]]) for k, table in enumerate(STAGED_TABLES)]
+    return DumpTables(*tables), counts
+
+
+def split_tables(whole: DumpTables, counts: Sequence[RowCounts]) -> list[DumpTables]:
+    """Each dump's tables out of tables_of's (slices, no copy; a table holding no row is the shared empty one)."""
+    if len(counts) == 1:
+        return [whole]
+    out = []
+    offsets = [0, 0, 0, 0]
+    for n in counts:
+        parts = []
+        for k, (table, empty) in enumerate(zip(whole.tables(), _EMPTIES, strict=True)):
+            parts.append(table.slice(offsets[k], n[k]) if n[k] else empty)
+            offsets[k] += n[k]
+        out.append(DumpTables(*parts))
+    return out
 
 
 def to_arrow(dump: DumpFile, result: ParseResult, *, modified_at: datetime | None = None) -> DumpTables:
     """One parsed dump as Arrow tables; modified_at is the file's mtime (naive UTC) when known."""
-    dump_id = dump_id_for(dump.path)
-    posts, comments = disambiguate(result.posts, result.comments)  # the parser did; a hand-made result may not
-    comment_cols = set(COMMENT_SIGHTINGS.staged)
-    return DumpTables(
-        dumps=_table(DUMPS, [_dump_row(dump, result, modified_at)]),
-        post_sightings=_tuple_table(POST_SIGHTINGS, _post_rows(dump_id, posts)),
-        comment_sightings=_table(
-            COMMENT_SIGHTINGS,
-            ({**c.model_dump(mode="json", include=comment_cols), "dump_id": dump_id} for c in comments),
-        ),
-        rejects=_table(
-            REJECTS,
-            (
-                {**r.model_dump(mode="json", include=set(REJECTS.staged)), "dump_id": dump_id,
-                 "reject_id": stable_id("reject", dump_id, r.start_offset, r.end_offset, r.reason)}
-                for r in result.rejects
-            ),
-        ),
-    )
+    whole, _ = tables_of([staged_rows(dump, result, modified_at)])
+    return whole
