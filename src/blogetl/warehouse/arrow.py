@@ -183,15 +183,17 @@ def _post_rows(dump_id: str, posts: Sequence[Post]) -> list[tuple[Any, ...]]:
     first complete copy, with its copies counted.  A post's fields are read from the record as
     model_dump gives them (none is serialised other than as it is held), its page kind as its value."""
     copies = Counter(p.post_id for p in posts)
-    row = _POST_ROW
+    fields = _POST_FIELDS
     return [
-        row({**p.__dict__, "page_kind": p.page_kind.value, "dump_id": dump_id, "copies": copies[p.post_id]})
+        (p.post_id, dump_id, p.page_kind.value, *fields(p.__dict__), copies[p.post_id])
         for p in sorted(posts, key=lambda p: (p.truncated, p.position))  # a complete sighting first
     ]
 
 
 _COLUMNS = {t.name: [f.name for f in _ROW_TYPES[t.name]] for t in STAGED_TABLES}
-_POST_ROW = itemgetter(*_COLUMNS[POST_SIGHTINGS.name])
+# post_sightings' columns: post_id, dump_id, page_kind, then the post's fields, then copies
+assert _COLUMNS[POST_SIGHTINGS.name][:3] == ["post_id", "dump_id", "page_kind"] and _COLUMNS[POST_SIGHTINGS.name][-1] == "copies"
+_POST_FIELDS = itemgetter(*_COLUMNS[POST_SIGHTINGS.name][3:-1])
 _DUMP_ROW = itemgetter(*_COLUMNS[DUMPS.name])
 _KEYS = {t.name: [_COLUMNS[t.name].index(k) for k in t.key] for t in STAGED_TABLES}
 
