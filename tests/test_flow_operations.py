@@ -294,7 +294,7 @@ def test_a_batch_with_a_failed_dump_is_not_cached(prefect_server, raw_copy, tmp_
     for f in raw_copy.iterdir():
         if f.name != "003_837c0e1b7ac6da94.txt":
             f.unlink()
-    monkeypatch.setattr("blogetl.pipeline.parse_bytes", lambda *a, **k: (_ for _ in ()).throw(ValueError("parser bug")))
+    monkeypatch.setattr("blogetl.pipeline.parse_decoded", lambda *a, **k: (_ for _ in ()).throw(ValueError("parser bug")))
     before = {p.name for p, _, _ in cached_files()}
     state, report = run_ingest(str(raw_copy), str(tmp_path / "blog.duckdb"), dedup=False)
     assert state.is_failed() and "parser bug" in report.not_loaded["003_837c0e1b7ac6da94.txt"]

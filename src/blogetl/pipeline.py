@@ -35,8 +35,9 @@ from pathlib import Path
 import duckdb
 
 from blogetl.models import PageKind, ParseResult, Reject, RejectReason
-from blogetl.parse.parser import parse_bytes
+from blogetl.parse.parser import parse_decoded
 from blogetl.parse.sites import PROFILES
+from blogetl.sources.decode import decode_dump
 from blogetl.sources.files import DUMP_SUFFIXES, DumpFile, LinkOutsideRaw
 from blogetl.sources.scan import DumpMeta, Plan, scan
 from blogetl.warehouse.arrow import (
@@ -91,11 +92,15 @@ def parse_dump(meta: DumpMeta) -> DumpTables:
     """Read and parse one dump into Arrow tables (what a parallel parse task returns); DumpChanged when
     the bytes read are not those the scan hashed (the file is being written)."""
     parsed = read_and_parse(meta)
-    return parsed if isinstance(parsed, DumpTables) else to_arrow(*parsed, modified_at=meta.modified_at)
+    if isinstance(parsed, DumpTables):
+        return parsed
+    dump, result, utf8 = parsed
+    return to_arrow(dump, result, modified_at=meta.modified_at, text_utf8=utf8)
 
 
-def read_and_parse(meta: DumpMeta) -> DumpTables | tuple[DumpFile, ParseResult]:
-    """parse_dump before its tables are made: the dump and its parse (the tables of a dump that is not read)."""
+def read_and_parse(meta: DumpMeta) -> DumpTables | tuple[DumpFile, ParseResult, bytes | None]:
+    """parse_dump before its tables are made: the dump, its parse and the UTF-8 of the parse's text when
+    that is the dump's bytes (Decoded.utf8); the tables of a dump that is not read."""
     if meta.refused is not None:
         return refused(meta, meta.refused)
     try:
@@ -106,7 +111,9 @@ def read_and_parse(meta: DumpMeta) -> DumpTables | tuple[DumpFile, ParseResult]:
         return refused(meta, str(exc))
     if meta.sha256 and dump.sha256 != meta.sha256:
         raise DumpChanged("changed while the run read it (not the bytes the scan hashed): not loaded, the next run reads it")
-    return dump, parse_bytes(dump.data, filename=dump.path, site_hint=dump.site_hint, line_uses=False)  # the warehouse keeps no line uses
+    decoded = decode_dump(dump.data, filename=dump.path)
+    result = parse_decoded(decoded, dump.data, site_hint=dump.site_hint, line_uses=False)  # the warehouse keeps no line uses
+    return dump, result, decoded.utf8
 
 
 def parse_in_process(metas: Sequence[DumpMeta]) -> Iterator[tuple[DumpMeta, DumpTables | BaseException]]:
@@ -134,7 +141,8 @@ def parse_dumps(metas: Sequence[DumpMeta]) -> TaskResult:
             if isinstance(parsed, DumpTables):
                 items.append(parsed)
             else:
-                dumps, posts, comments, rejects = staged_rows(*parsed, modified_at=meta.modified_at)
+                dump, result, utf8 = parsed
+                dumps, posts, comments, rejects = staged_rows(dump, result, meta.modified_at, text_utf8=utf8)
                 rows.append((dumps, posts, comments, rejects))
                 items.append((len(dumps), len(posts), len(comments), len(rejects)))
         except Exception as exc:  # a bug on one dump must not take the others down

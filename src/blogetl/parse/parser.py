@@ -22,7 +22,7 @@ from blogetl.parse.dates import find_dates
 from blogetl.parse.lines import Ledger, Line, PostDraft, join_paragraphs, split_lines
 from blogetl.parse.sites import Profile
 from blogetl.parse.sites.base import match_all
-from blogetl.sources.decode import decode_dump, normalise_text
+from blogetl.sources.decode import Decoded, decode_dump, normalise_text
 
 _WS = re.compile(r"\s+")
 _TEXT = attrgetter("text")
@@ -593,7 +593,11 @@ def _parse_normalised(text: str, site_hint: str | None, line_uses: bool = True) 
 def parse_bytes(data: bytes, *, filename: str = "", site_hint: str | None = None, line_uses: bool = True) -> ParseResult:
     """Decode a dump's bytes (encoding, HTML) and parse it; line_uses=False leaves ``lines`` empty
     (every line is still accounted for exactly once; its record costs as much as the line's parse)."""
-    decoded = decode_dump(data, filename=filename)
+    return parse_decoded(decode_dump(data, filename=filename), data, site_hint=site_hint, line_uses=line_uses)
+
+
+def parse_decoded(decoded: Decoded, data: bytes, *, site_hint: str | None = None, line_uses: bool = True) -> ParseResult:
+    """parse_bytes of data after its decode_dump (the result's text is decoded.text)."""
     if decoded.source_format in ("empty", "binary"):
         reason = "empty_dump" if decoded.source_format == "empty" else "binary_dump"
         preview = "" if reason == "binary_dump" else data.decode("latin-1")[:200]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from charset_normalizer import from_bytes
@@ -43,6 +43,9 @@ class Decoded:
     encoding: str | None
     source_format: SourceFormat
     mojibake_repaired: bool = False
+    # the text's UTF-8 when that is the dump's bytes as they are (nothing decoded or normalised changed
+    # a character): what the Arrow tables store need not be encoded again
+    utf8: bytes | None = field(default=None, repr=False, compare=False)
 
 
 def detect_encoding(data: bytes) -> tuple[str, str] | None:
@@ -211,4 +214,7 @@ def decode_dump(data: bytes, *, filename: str = "") -> Decoded:
     # _CONTROL's bytes (those of _CONTROL_BYTES, vertical tab and form feed) there is none to remove
     clean = (not utf16 and controls == 0 and encoding in ("utf-8", "utf-8-sig") and not repaired
              and b"\x0b" not in data and b"\x0c" not in data)
-    return Decoded(normalise_text(text, controls=not clean), encoding, "text", repaired)
+    normalised = normalise_text(text, controls=not clean)
+    # each step of normalise_text gives back the very string when it changes nothing
+    same = normalised is text and encoding == "utf-8" and not repaired
+    return Decoded(normalised, encoding, "text", repaired, data if same else None)

@@ -165,14 +165,15 @@ def _unique_tuples(rows: Sequence[tuple[Any, ...]], key: Sequence[int]) -> list[
     return list(out.values())
 
 
-def _dump_row(dump: DumpFile, result: ParseResult, modified_at: datetime | None) -> tuple[Any, ...]:
-    """The dumps row of one parsed dump (a tuple in the order of the staged columns)."""
+def _dump_row(dump: DumpFile, result: ParseResult, modified_at: datetime | None, text_utf8: bytes | None = None) -> tuple[Any, ...]:
+    """The dumps row of one parsed dump (a tuple in the order of the staged columns; text_utf8: the UTF-8
+    of result.text, when known, converted instead of the text)."""
     row: tuple[Any, ...] = _DUMP_ROW({
         "dump_id": dump_id_for(dump.path), "path": dump.path, "sha256": dump.sha256, "size": dump.size,
         "encoding": result.encoding, "source_format": result.source_format, "page_kind": result.page_kind.value,
         "site": result.site, "status": dump_status(result), "posts_found": len(result.posts),
         "comments_found": len(result.comments), "rejects_found": len(result.rejects),
-        "parser_version": result.parser_version, "file_modified_at": modified_at, "decoded_text": result.text,
+        "parser_version": result.parser_version, "file_modified_at": modified_at, "decoded_text": result.text if text_utf8 is None else text_utf8,
         "profile": result.profile, "mojibake_repaired": result.mojibake_repaired,
     })
     return row
@@ -201,13 +202,14 @@ _KEYS = {t.name: [_COLUMNS[t.name].index(k) for k in t.key] for t in STAGED_TABL
 StagedRows = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[dict[str, Any]], list[dict[str, Any]]]
 
 
-def staged_rows(dump: DumpFile, result: ParseResult, modified_at: datetime | None = None) -> StagedRows:
-    """What to_arrow makes tables of: one dump's rows of each staged table."""
+def staged_rows(dump: DumpFile, result: ParseResult, modified_at: datetime | None = None, *,
+                text_utf8: bytes | None = None) -> StagedRows:
+    """What to_arrow makes tables of: one dump's rows of each staged table (text_utf8: as to_arrow's)."""
     dump_id = dump_id_for(dump.path)
     posts, comments = disambiguate(result.posts, result.comments)  # the parser did; a hand-made result may not
     comment_cols = set(COMMENT_SIGHTINGS.staged)
     return (
-        _unique_tuples([_dump_row(dump, result, modified_at)], _KEYS[DUMPS.name]),
+        _unique_tuples([_dump_row(dump, result, modified_at, text_utf8)], _KEYS[DUMPS.name]),
         _unique_tuples(_post_rows(dump_id, posts), _KEYS[POST_SIGHTINGS.name]),
         _unique(({**c.model_dump(mode="json", include=comment_cols), "dump_id": dump_id} for c in comments),
                 COMMENT_SIGHTINGS.key),
@@ -245,7 +247,9 @@ def split_tables(whole: DumpTables, counts: Sequence[RowCounts]) -> list[DumpTab
     return out
 
 
-def to_arrow(dump: DumpFile, result: ParseResult, *, modified_at: datetime | None = None) -> DumpTables:
-    """One parsed dump as Arrow tables; modified_at is the file's mtime (naive UTC) when known."""
-    whole, _ = tables_of([staged_rows(dump, result, modified_at)])
+def to_arrow(dump: DumpFile, result: ParseResult, *, modified_at: datetime | None = None,
+             text_utf8: bytes | None = None) -> DumpTables:
+    """One parsed dump as Arrow tables; modified_at is the file's mtime (naive UTC) when known; text_utf8
+    the UTF-8 of result.text when the caller has it (the dump's bytes, Decoded.utf8): not encoded again."""
+    whole, _ = tables_of([staged_rows(dump, result, modified_at, text_utf8=text_utf8)])
     return whole
