@@ -40,6 +40,11 @@ class WarehouseFiles:
         return self.published.with_name(f".{self.published.stem}.base{self.published.suffix}")
 
     @property
+    def base_tmp(self) -> Path:
+        """The base copy being made (the replaced file kept by a hard link, or a full copy)."""
+        return self.base.with_name(self.base.name + ".tmp")
+
+    @property
     def state(self) -> Path:
         """The record of the last publish (JSON)."""
         return self.published.with_name(f".{self.published.name}.state")

@@ -255,7 +255,7 @@ def _copy(source: Path, target: Path) -> None:
 
 def _leftovers(files: WarehouseFiles) -> list[Path]:
     """Temporary files a run killed mid-publish may leave."""
-    return [files.restore, files.base.with_name(files.base.name + ".tmp"), files.state.with_name(files.state.name + ".tmp")]
+    return [files.restore, files.base_tmp, files.state.with_name(files.state.name + ".tmp")]
 
 
 @dataclass
@@ -389,7 +389,7 @@ def publish(con: duckdb.DuckDBPyConnection, files: WarehouseFiles, *, run_id: in
 def _keep_previous(files: WarehouseFiles) -> bool:
     """Keep the file about to be replaced under the base copy's temporary name (a hard link), when it
     is as the last publish left it: the next base copy is made from it by writing only what changed."""
-    tmp = files.base.with_name(files.base.name + ".tmp")
+    tmp = files.base_tmp
     tmp.unlink(missing_ok=True)
     last = read_record(files)
     if last is None or FileId.of(files.published) != last.published or wal(files.published).exists():
@@ -421,7 +421,7 @@ def keep_base(files: WarehouseFiles, record: Record, previous: bool = False) -> 
     """Make the private base copy of the just-published file and record it: the replaced file brought up
     to date when `previous` kept it (the blocks that changed written), else a full copy. A file written
     meanwhile (the copy is no longer what was published) leaves no base copy."""
-    tmp = files.base.with_name(files.base.name + ".tmp")
+    tmp = files.base_tmp
     try:
         if not (previous and _update_copy(files.published, tmp)):
             _copy(files.published, tmp)
