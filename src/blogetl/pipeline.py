@@ -29,7 +29,6 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -38,7 +37,7 @@ from blogetl.models import PageKind, ParseResult, Reject, RejectReason
 from blogetl.parse.parser import parse_decoded
 from blogetl.parse.sites import PROFILES
 from blogetl.sources.decode import decode_dump
-from blogetl.sources.files import DUMP_SUFFIXES, DumpFile, LinkOutsideRaw
+from blogetl.sources.files import DUMP_SUFFIXES, DumpFile, LinkOutsideRaw, modified_at
 from blogetl.sources.scan import DumpMeta, Plan, scan
 from blogetl.warehouse.arrow import (
     DumpTables,
@@ -352,8 +351,7 @@ def changed_since_scan(meta: DumpMeta) -> str | None:
         st = meta.file.stat()
     except OSError:
         return None
-    modified = datetime.fromtimestamp(st.st_mtime, tz=UTC).replace(tzinfo=None)
-    if st.st_size == meta.size and modified == meta.modified_at:
+    if st.st_size == meta.size and modified_at(st) == meta.modified_at:
         return None
     return f"{meta.size:,} -> {st.st_size:,} bytes" if st.st_size != meta.size else "rewritten, same size"
 

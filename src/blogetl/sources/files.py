@@ -6,6 +6,7 @@ import hashlib
 import os
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 DUMP_SUFFIXES = (".txt", ".text", ".html", ".htm")
@@ -20,6 +21,24 @@ class DumpFile:
     sha256: str
     size: int
     site_hint: str | None  # from the folder when raw/ is organised by site (raw/vk.se/...)
+
+
+_EPOCH = datetime(1970, 1, 1)
+
+
+def modified_at(st: os.stat_result) -> datetime:
+    """A file's mtime as naive UTC in whole microseconds (the warehouse's TIMESTAMP), rounded half to
+    even from the integer nanoseconds, as datetime.fromtimestamp rounds (so the times warehouses
+    already hold still match). Not from the float st_mtime: it is rounded to ~0.24 us, so two times a
+    microsecond apart could round to the same value and a touched file would pass the quick check unread.
+
+    >>> [modified_at(os.stat_result((0,) * 14 + (1_700_000_000_123_456_000 + ns,))).microsecond for ns in (499, 500, 501, 1500)]
+    [123456, 123456, 123457, 123458]
+    """
+    micros, rest = divmod(st.st_mtime_ns, 1000)
+    if rest > 500 or (rest == 500 and micros % 2):
+        micros += 1
+    return _EPOCH + timedelta(microseconds=micros)
 
 
 def discover_dumps(raw_dir: Path) -> list[Path]:

@@ -6,13 +6,14 @@ import hashlib
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from blogetl.sources.files import (
     DumpFile,
     discover_dumps,
     link_outside,
+    modified_at,
     read_dump,
     refusal,
     relative_name,
@@ -52,12 +53,12 @@ def meta_of(root: Path, file: Path, known: Known | None = None) -> DumpMeta:
     target = link_outside(file, root)
     if target is not None:
         rel = relative_name(file, root)
-        modified = datetime.fromtimestamp(file.lstat().st_mtime, tz=UTC).replace(tzinfo=None)
+        modified = modified_at(file.lstat())
         digest = hashlib.sha256(f"symbolic link to {target}".encode("utf-8", "surrogateescape")).hexdigest()  # stable: not read
         return DumpMeta(root, rel, digest, 0, site_hint_for(rel), modified, file, refused=refusal(target))
     stat = file.stat()  # before the bytes: a write while they are hashed shows as a change (changed_since_scan)
     rel = relative_name(file, root)
-    modified = datetime.fromtimestamp(stat.st_mtime, tz=UTC).replace(tzinfo=None)
+    modified = modified_at(stat)
     recorded = (known or {}).get(rel)
     if recorded is not None and recorded[0] == stat.st_size and recorded[1] == modified and recorded[2]:
         digest = recorded[2]
