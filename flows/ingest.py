@@ -192,7 +192,8 @@ def publish(wh: Warehouse, dedup: bool, failed: dict[str, str] | None = None) ->
     if dedup:
         from blogetl.dedup import run as deduplicate
 
-        stages.append(partial(deduplicate, workers=0))  # every core for a big run (a Dask worker: one)
+        # every core for a big run (a Dask worker: one); the warehouse made the dedup tables at open
+        stages.append(partial(deduplicate, workers=0, schema_ready=True))
     return wh.finish(after_load=stages, failed=failed)
 
 

@@ -220,7 +220,8 @@ def ingest(
 
         from blogetl.dedup import run as deduplicate
 
-        stages.append(partial(deduplicate, workers=0 if workers is None else workers))  # 0: every core for a big run
+        # 0: every core for a big run; the warehouse made the dedup tables when it opened its working copy
+        stages.append(partial(deduplicate, workers=0 if workers is None else workers, schema_ready=True))
     try:
         with pipeline.parse_on_cores(workers) as parse_map:
             report = pipeline.run(raw, db, after_load=stages, parse_map=parse_map)

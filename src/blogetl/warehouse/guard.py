@@ -356,11 +356,15 @@ def restore(files: WarehouseFiles, record: Record) -> None:
     os.replace(files.state_next, files.state)
 
 
-def publish(con: duckdb.DuckDBPyConnection, files: WarehouseFiles, *, run_id: int, inputs: str | None) -> list[str]:
+def publish(con: duckdb.DuckDBPyConnection, files: WarehouseFiles, *, run_id: int, inputs: str | None,
+            compact: bool = True) -> list[str]:
     """Checkpoint and close the working copy, make it read-only and rename it onto the published file,
     record it, then keep a private copy of it (the next run's start, and the source of a repair).
+    compact: the checkpoint vacuums (DuckDB's default; store.compacts says when a run skips it).
     Returns warnings (a session writing into the file being replaced)."""
     tables = table_rows(con)
+    if compact:
+        con.execute("RESET max_vacuum_tasks")
     con.execute("CHECKPOINT")
     con.close()
     if wal(files.work).exists():
