@@ -20,6 +20,7 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	chmod +x $(BIN)/duckdb  # the duckdb-cli wheel installs the shell without its executable bit
+	$(BIN)/python -m compileall -q src flows  # bytecode, as pip writes for an installed package: no run compiles them (PYTHONDONTWRITEBYTECODE)
 	touch $(STAMP)
 
 ingest: $(STAMP)

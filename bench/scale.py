@@ -18,6 +18,7 @@ grows the project's .prefect.  MB here are 10^6 bytes of dumps.
 from __future__ import annotations
 
 import argparse
+import compileall
 import contextlib
 import os
 import random
@@ -373,6 +374,10 @@ def bench(args: argparse.Namespace, work: Path) -> int:
 
     def step(name: str, cmd: list[str], mb: float) -> Step:
         log = logs / f"{len(steps)}_{re.sub(r'[^a-z0-9]+', '-', name.lower()).strip('-')}.log"
+        # blogetl's bytecode up to date, as pip writes it for an installed package: where
+        # PYTHONDONTWRITEBYTECODE is set (this machine), each run would compile src/ again (0.1 s)
+        for folder in ("src", "flows"):
+            compileall.compile_dir(ROOT / folder, quiet=1)
         if (now := revision()) != code[-1]:  # others commit while a long benchmark runs
             print(f"\ncode changed since the previous step: now {now}")
             code.append(now)

@@ -39,7 +39,7 @@ def test_a_missing_input_column_is_named() -> None:
     con.execute("CREATE TABLE posts (post_id VARCHAR, title VARCHAR, body VARCHAR, site VARCHAR)")
     create_input(con, "posts")
     con.execute("CREATE OR REPLACE VIEW dedup_input AS SELECT post_id, title, body, site, false AS is_excerpt, "
-                "NULL::TIMESTAMP AS published_at, hash(title, body) AS text_hash FROM posts")  # first_seen_at renamed away
+                "NULL::TIMESTAMP AS published_at, hash(title, body) AS text_hash, rowid AS rid FROM posts")  # first_seen_at renamed away
     with pytest.raises(DedupError, match=r"dedup_input lacks columns \['first_seen_at'\]"):
         run(con)
     with pytest.raises(DedupError, match="there is no relation dedup_input"):

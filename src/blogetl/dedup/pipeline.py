@@ -192,9 +192,11 @@ def create_input(con: duckdb.DuckDBPyConnection, source: str = "posts", **column
 
     ``source`` must have post_id, title, body and site; the other input columns are given as SQL
     expressions over it (``is_excerpt="is_excerpt"``), and are false or null when not given
-    (text_hash: computed from title and body).
+    (text_hash: computed from title and body; rid: the source's rowid, so a source that is a view
+    needs another, e.g. ``rid="row_number() OVER (ORDER BY post_id)"``).
     """
-    defaults = {"is_excerpt": "false", "published_at": "NULL", "first_seen_at": "NULL", "text_hash": "hash(title, body)"}
+    defaults = {"is_excerpt": "false", "published_at": "NULL", "first_seen_at": "NULL", "text_hash": "hash(title, body)",
+                "rid": "rowid"}
     exprs = [f"CAST({columns.get(name, defaults.get(name, name))} AS {kind}) AS {name}" for name, kind in sql.INPUT_COLUMNS]
     con.execute(f"CREATE OR REPLACE VIEW {sql.INPUT} AS SELECT {', '.join(exprs)} FROM {source}")
 
@@ -278,6 +280,13 @@ def _temp_ids(con: duckdb.DuckDBPyConnection, name: str, ids: Sequence[str]) -> 
         con.unregister("_dedup_ids")
 
 
+def _span(con: duckdb.DuckDBPyConnection, ids: str) -> str:
+    """A filter of dedup_input on the range of rid the posts of the temp table `ids` span (literal
+    numbers: a parameter is not pushed into the scan)."""
+    lo, hi = con.execute(sql.SPAN.format(ids=ids)).fetchone()  # type: ignore[misc]
+    return "false" if lo is None else f"rid BETWEEN {int(lo)} AND {int(hi)}"
+
+
 def forget(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> None:
     """Drop everything derived from these posts' text."""
     if not ids:
@@ -336,7 +345,7 @@ def fingerprint(con: duckdb.DuckDBPyConnection, ids: Sequence[str], cfg: DedupCo
     total = 0
     with _temp(con, "_dedup_todo", "_dedup_todo_body"):
         _temp_ids(con, "_dedup_todo", ids)
-        con.execute(sql.TODO_BODIES)
+        con.execute(sql.TODO_BODIES.format(span=_span(con, "_dedup_todo")))
         slices = _slices(con, "_dedup_todo_body", "post_id, body, content_md5", cfg.batch_size)
         for rows, fp in mapper(_fingerprint_slice(cfg), slices):
             post_ids = rows.column("post_id").combine_chunks()
@@ -469,7 +478,7 @@ def detect_outlets(con: duckdb.DuckDBPyConnection, ids: Sequence[str] | None, ou
             con.execute(sql.OUTLETS_ALL_POSTS)
         else:
             _temp_ids(con, "_dedup_outlets", ids)
-        con.execute(sql.OUTLET_POSTS, [ol.mention_regex(outlets)])
+        con.execute(sql.OUTLET_POSTS.format(span=_span(con, "_dedup_outlets")), [ol.mention_regex(outlets)])
         slices = (tuple(rows.column(c).to_pylist() for c in ("post_id", "body", "site"))
                   for rows in _slices(con, "_dedup_outlet_posts", "post_id, body, site", OUTLET_SLICE))
         scanned = read = 0

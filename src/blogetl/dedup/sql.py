@@ -26,6 +26,7 @@ INPUT_COLUMNS = (
     ("published_at", "TIMESTAMP"),
     ("first_seen_at", "TIMESTAMP"),
     ("text_hash", "UBIGINT"),
+    ("rid", "BIGINT"),  # where the post is stored (posts.rowid): a run's new posts, appended, are one short range
 )
 
 GROUPING = ("duplicate", "version", "quote", "excerpt")  # pair relations that group or attach posts
@@ -69,10 +70,14 @@ INSERT_ARROW = "INSERT INTO {table} ({names}) SELECT {names} FROM _dedup_rows"
 
 # One scan of the input, no sort of the bodies (a window over them does not spill); read back in
 # slices by rowid.
+# A join on post_id reads (decompresses) every post's body; a filter on the range of rid the posts
+# span is pushed into the scan, which then reads only the row groups and vectors inside it (+1 % new
+# posts at 100 MB: 0.09 -> 0.02 s). SPAN reads post_id and rid only.
+SPAN = "SELECT min(i.rid), max(i.rid) FROM {ids} t JOIN dedup_input i USING (post_id)"
 TODO_BODIES = f"""
     CREATE OR REPLACE TEMP TABLE _dedup_todo_body AS
     SELECT t.rn, t.post_id, coalesce(i.body, '') AS body, {_CONTENT_MD5} AS content_md5
-    FROM _dedup_todo t JOIN dedup_input i USING (post_id)"""
+    FROM _dedup_todo t JOIN (SELECT * FROM dedup_input WHERE {{span}}) i USING (post_id)"""
 MAX_ROWID = "SELECT max(rowid) FROM {table}"
 SLICE = "SELECT {columns} FROM {table} WHERE rowid >= ? AND rowid < ?"
 
@@ -165,7 +170,7 @@ OUTLETS_ALL_POSTS = ("CREATE OR REPLACE TEMP TABLE _dedup_outlets AS "
 OUTLET_POSTS = """
     CREATE OR REPLACE TEMP TABLE _dedup_outlet_posts AS
     SELECT o.rn, post_id, CASE WHEN regexp_matches(lower(i.body), ?) THEN i.body END AS body, i.site
-    FROM _dedup_outlets o JOIN dedup_input i USING (post_id)"""
+    FROM _dedup_outlets o JOIN (SELECT * FROM dedup_input WHERE {span}) i USING (post_id)"""
 
 # --- grouping ------------------------------------------------------------------------------
 

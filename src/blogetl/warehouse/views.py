@@ -341,7 +341,7 @@ DEDUP_INPUT = View(
     "site, teaser flag, dates and text hash. Rename a column of posts and this view, not the stage, changes.",
     """
     SELECT p.post_id, p.title, p.body, p.site, coalesce(p.is_excerpt, false) AS is_excerpt, p.published_at,
-           p.first_seen_at, p.text_hash
+           p.first_seen_at, p.text_hash, p.rowid AS rid
     FROM posts p
     """,
     {
@@ -353,6 +353,8 @@ DEDUP_INPUT = View(
         "published_at": "publication date the page states (posts.published_at)",
         "first_seen_at": "earliest modification time of a dump holding the post: breaks ties between equally full versions",
         "text_hash": "hash of title and body (posts.text_hash): a post whose hash (or site) changed is fingerprinted again",
+        "rid": "where the post is stored (posts.rowid, valid within one transaction): the stage reads the bodies of a "
+               "set of posts by the range of rid they span, not by a scan of every body",
     },
 )
 
