@@ -50,7 +50,10 @@ def test_small_runs_keep_earlier_row_groups_and_every_nth_run_merges_them(tmp_pa
     assert len(rows(db)) == corpus.posts
 
 
-def test_a_run_that_loads_much_compacts() -> None:
-    assert store.compacts(5, 30, 100)  # a quarter or more of the dumps: as a full build
-    assert not store.compacts(5, 20, 100)
-    assert store.compacts(store.COMPACT_EVERY, 0, 100)
+def test_a_run_that_loads_much_or_follows_a_multiple_of_the_period_compacts() -> None:
+    every = store.COMPACT_EVERY
+    assert store.compacts(5, 4, 30, 100)  # a quarter or more of the dumps: as a full build
+    assert not store.compacts(5, 4, 20, 100)
+    assert store.compacts(every, every - 1, 0, 100)
+    assert store.compacts(every + 2, every - 2, 1, 100)  # run `every` changed nothing: the next one that publishes
+    assert not store.compacts(every + 2, every, 1, 100)

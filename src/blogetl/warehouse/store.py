@@ -113,20 +113,22 @@ WAL_AUTOCHECKPOINT = "1GB"
 # DuckDB's checkpoint also vacuums: it merges a table's adjacent row groups that fit in fewer, so a run
 # that appended a few hundred posts rewrote and compressed again the text of every post (and dump)
 # the runs since the last full row group of 122,880 appended: on +1 % of 100 MB, 0.24-0.36 s of its
-# 0.3 s checkpoint (0.06 s without). A run's own checkpoints do not vacuum; the publishing one of every
-# COMPACT_EVERY-th run does, and of a run that loads at least 1/COMPACT_SHARE of the dumps (a full
-# build): small row groups and deleted rows are kept for at most COMPACT_EVERY - 1 runs.
+# 0.3 s checkpoint (0.06 s without). A run's own checkpoints do not vacuum; the publishing one does
+# when the run numbers since the last publish reach a multiple of COMPACT_EVERY (runs that change
+# nothing publish nothing but are numbered), and in a run that loads at least 1/COMPACT_SHARE of the
+# dumps (a full build): small row groups and deleted rows stay for at most COMPACT_EVERY runs.
 COMPACT_EVERY = 8
 COMPACT_SHARE = 4
 
 
-def compacts(run_id: int, loaded: int, dumps: int) -> bool:
-    """Whether a run's publishing checkpoint vacuums (merges small row groups, drops deleted rows).
+def compacts(run_id: int, published_run: int, loaded: int, dumps: int) -> bool:
+    """Whether a run's publishing checkpoint vacuums (merges small row groups, drops deleted rows);
+    published_run: the run that published the file this run started from.
 
-    >>> [compacts(r, 5, 1000) for r in (7, 8, 9)], compacts(3, 300, 1000), compacts(3, 1, 1)
+    >>> [compacts(r, r - 1, 5, 1000) for r in (7, 8, 9)], compacts(10, 6, 5, 1000), compacts(3, 2, 300, 1000)
     ([False, True, False], True, True)
     """
-    return run_id % COMPACT_EVERY == 0 or loaded * COMPACT_SHARE >= dumps
+    return run_id // COMPACT_EVERY > published_run // COMPACT_EVERY or loaded * COMPACT_SHARE >= dumps
 
 
 def limit_memory(con: duckdb.DuckDBPyConnection, files: WarehouseFiles) -> None:
@@ -393,7 +395,8 @@ class Warehouse:
             totals = self.totals()
             with self.timer("publish"):
                 self.warnings += guard.publish(self.con, self.files, run_id=self.run_id, inputs=inputs,
-                                               compact=compacts(self.run_id, self._todo, len(self._states)))
+                                               compact=compacts(self.run_id, record.run_id if record else 0,
+                                                                self._todo, len(self._states)))
         except BaseException as exc:
             self.abort(exc)
             raise
