@@ -32,7 +32,9 @@ from blogetl.parse.sites.common import (
 from blogetl.parse.sites.generic import PROFILE as _PLAIN
 
 _INNER_SENTENCE = re.compile(r"[a-zåäö)”][.!?] [A-ZÅÄÖ][a-zåäö]+ \w")
-_SENTENCE_END = re.compile(r"(?<!\.\.)[.:;”\"’)»]$|…$")
+# a closing quote ends a sentence after its full stop ('… sa han.”'); a line ending in a quote alone is
+# a headline quoting someone ('Hon tar över krogen – ”Älskar mitt jobb”', '“Liss och Pooley i all ära”')
+_SENTENCE_END = re.compile(r"(?<!\.\.)[.:;)»]$|[.!?…][”\"’]$|…$")
 _NAME_WORD = re.compile(r"^(?:[A-ZÅÄÖÉÜ][\w'’.-]*|af|von|van|de|der|la|le)$")
 # a quoted headline run into the body: ”Ett citat som rubrik”Brödtexten börjar här
 _RUN_IN_QUOTE = re.compile(r"^[”“\"](?P<title>[^”“\"]{3,150})[”“\"](?=[A-ZÅÄÖ])")
