@@ -338,7 +338,7 @@ V_ARTICLES = View(
 DEDUP_INPUT = View(
     "dedup_input",
     "What the dedup stage reads (blogetl.dedup.sql.INPUT_COLUMNS): one row per post with its text, "
-    "site, teaser flag, dates and text hash. Rename a column of posts and this view, not the stage, changes.",
+    "site, teaser flag, dates, text hash and where it is stored. Rename a column of posts and this view, not the stage, changes.",
     """
     SELECT p.post_id, p.title, p.body, p.site, coalesce(p.is_excerpt, false) AS is_excerpt, p.published_at,
            p.first_seen_at, p.text_hash, p.rowid AS rid
